@@ -1,0 +1,45 @@
+# patchtrain — build, test, demo and benchmarks.
+# Release code targets a CPU with F16C/AVX2 (x86-64-v3) when this machine has one: Float16 <-> Float
+# conversions then compile to single vcvtph2ps/vcvtps2ph instructions instead of ~10x slower library calls.
+
+SWIFT ?= swift
+CPU_FLAGS := $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc x86-64-v3")
+RELEASE := -c release $(CPU_FLAGS)
+BIN := .build/release
+DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev
+DEMO_DIR ?= demo-output
+
+.PHONY: all build deps test demo bench clean
+
+all: build
+
+build: deps
+	$(SWIFT) build $(RELEASE)
+
+# Installs the C libraries with apt-get when any of their packages is missing (once per machine).
+deps:
+	@missing=""; \
+	for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
+	    echo "make deps: installing$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || \
+	      { echo "make deps: apt-get could not install$$missing" >&2; exit 1; }; \
+	  else \
+	    echo "make deps: missing$$missing; install them (Debian/Ubuntu: sudo apt-get install$$missing)" >&2; exit 1; \
+	  fi; \
+	fi
+
+test: deps
+	$(SWIFT) test $(RELEASE) --disable-testable-imports
+
+demo: build
+	bash scripts/demo.sh $(BIN)/patchtrain $(DEMO_DIR)
+
+bench: build
+	$(BIN)/patchtrain-bench
+
+clean:
+	rm -rf .build $(DEMO_DIR)

@@ -1,0 +1,41 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Release builds get their CPU flags (F16C/AVX2 for fp16 conversions) from the Makefile,
+// so that a plain `swift build` still works on any x86-64 or arm64 machine.
+let package = Package(
+    name: "patchtrain",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "patchtrain", targets: ["patchtrain"]),
+        .library(name: "PatchTrain", targets: ["PatchTrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from the system (Debian: libopenblas-dev, libzstd-dev, zlib1g-dev); module maps only.
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
+        .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .target(
+            name: "PatchTrain",
+            dependencies: ["CBLAS", "CZstd", "CZlib"]
+        ),
+        .executableTarget(
+            name: "patchtrain",
+            dependencies: [
+                "PatchTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(
+            name: "patchtrain-bench",
+            dependencies: ["PatchTrain"]
+        ),
+        .testTarget(
+            name: "PatchTrainTests",
+            dependencies: ["PatchTrain"]
+        ),
+    ]
+)

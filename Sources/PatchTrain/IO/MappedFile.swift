@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A whole file mapped read-only into memory.
+///
+/// Pages are faulted in only when read; `release` hands them back to the kernel (`madvise(MADV_DONTNEED)`),
+/// which for a read-only file mapping drops them from the process's RSS, so walking a thousand volumes
+/// costs only the pages of the patch being read, never the sum of the files.
+public final class MappedFile: @unchecked Sendable {
+    public let path: String
+    public let size: Int
+    /// Start of the mapping; nil for an empty file.
+    public let base: UnsafeRawPointer?
+
+    public static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+    public init(path: String) throws {
+        self.path = path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            throw InputError(path, errno == ENOENT ? "no such file" : "cannot open (\(String(cString: strerror(errno))))")
+        }
+        defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else {
+            throw InputError(path, "cannot stat (\(String(cString: strerror(errno))))")
+        }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw InputError(path, "not a regular file") }
+        size = Int(info.st_size)
+        if size == 0 {
+            base = nil
+            return
+        }
+        let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        guard let mapped, mapped != MAP_FAILED else {
+            throw InputError(path, "cannot map into memory (\(String(cString: strerror(errno))))")
+        }
+        base = UnsafeRawPointer(mapped)
+    }
+
+    /// The bytes `[offset, offset + count)`, which must lie inside the file.
+    public func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer {
+        precondition(offset >= 0 && count >= 0 && offset + count <= size, "read outside \(path)")
+        guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
+        return UnsafeRawBufferPointer(start: base + offset, count: count)
+    }
+
+    /// Drops the resident pages of `[offset, offset + count)` (widened to whole pages) from RSS.
+    /// The data stays readable: a later read faults the pages in again from the page cache or disk.
+    public func release(offset: Int = 0, count: Int? = nil) {
+        guard let base else { return }
+        let length = count ?? size - offset
+        let start = (offset / MappedFile.pageSize) * MappedFile.pageSize
+        let end = min(size, offset + length)
+        guard end > start else { return }
+        _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
+    deinit {
+        if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
+    }
+}

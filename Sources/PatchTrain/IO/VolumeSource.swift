@@ -1,0 +1,28 @@
+/// A volume on disk that can be read box by box without loading it whole.
+///
+/// Implementations (`NPYVolume`, `NIfTIVolume`) map their file and convert elements to `Float` on the fly.
+public protocol VolumeSource: AnyObject, Sendable {
+    /// The file, as the user named it (used in every error).
+    var path: String { get }
+    /// `(x, y, z, c)`; a 3D array has one channel.
+    var shape: VolumeShape { get }
+    /// The element type stored on disk.
+    var elementType: ElementType { get }
+
+    /// Reads every channel of the voxels in `box` (which must lie inside the volume) as Float into `destination`,
+    /// laid out `(x, y, z, c)` in C order over the box: `box.size.volume * shape.channels` values.
+    func read(_ box: Box3, into destination: UnsafeMutablePointer<Float>)
+
+    /// Gives the pages read so far back to the kernel, so RSS does not grow with the data walked.
+    func releasePages()
+}
+
+extension VolumeSource {
+    /// The whole volume as Float, `(x, y, z, c)`. For tests and small volumes.
+    public func readAll() -> [Float] {
+        [Float](unsafeUninitializedCapacity: shape.elements) { buffer, count in
+            read(Box3(origin: .zero, size: shape.spatial), into: buffer.baseAddress!)
+            count = shape.elements
+        }
+    }
+}

@@ -1,0 +1,2 @@
+import PatchTrain
+print("patchtrain-bench: no benchmarks yet")

@@ -1,0 +1,32 @@
+import ArgumentParser
+import Foundation
+import PatchTrain
+
+@main
+struct PatchTrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "patchtrain",
+        abstract: "Train 3D segmentation networks on large volumes inside a RAM budget planned ahead of time.",
+        version: "0.1.0",
+        subcommands: []
+    )
+
+    /// Exit codes follow the project's convention rather than ArgumentParser's:
+    /// 0 success, 1 runtime failure, 2 bad usage or bad input; errors are one line on stderr.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as InputError {
+            Terminal.fail("\(error)", code: 2)
+        } catch let error as RuntimeFailure {
+            Terminal.fail("\(error)", code: 1)
+        } catch {
+            if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
+            if error is ExitCode { exit(withError: error) }
+            // Everything else ArgumentParser raises is a usage error; its message keeps the usage hint.
+            Terminal.printError(fullMessage(for: error))
+            Foundation.exit(2)
+        }
+    }
+}

@@ -1,0 +1,19 @@
+import Foundation
+
+/// The CLI's edge to the terminal: results to stdout, progress and errors to stderr.
+enum Terminal {
+    static func printError(_ text: String) {
+        let line = text.hasSuffix("\n") ? text : text + "\n"
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Prints `patchtrain: error: <first line of message>` and exits with `code`.
+    static func fail(_ message: String, code: Int32) -> Never {
+        let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+        printError("patchtrain: error: \(firstLine)")
+        exit(code)
+    }
+
+    /// Whether stderr is a terminal (progress bars) or a pipe/file (plain lines).
+    static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
+}
