@@ -144,11 +144,47 @@ import PatchTrain
         #expect(second.readAll() == values.map { Float($0) })
     }
 
+    @Test func concurrentOpensShareOneDecompressedCopy() throws {
+        let folder = TemporaryFolder()
+        let shape = VolumeShape(x: 32, y: 32, z: 16)
+        let values = NIfTITestBytes.values(count: shape.elements, type: .int16)
+        try write(values, shape: shape, type: .int16, to: folder.file("p.nii.gz"))
+        let path = folder.file("p.nii.gz"), cache = folder.file("cache")
+        let results = ConcurrentResults()
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            results.add(Result { try NIfTIVolume(path: path, cacheFolder: cache) })
+        }
+        let volumes = try results.all.map { try $0.get() }
+        #expect(volumes.count == 4)
+        #expect(Set(volumes.map(\.mappedPath)).count == 1)
+        for volume in volumes { #expect(volume.readAll() == values.map { Float($0) }) }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder.file("cache/nifti")).filter { $0.contains(".tmp-") }
+        #expect(leftovers.isEmpty)
+    }
+
     @Test func missingFileIsAnInputError() throws {
         let folder = TemporaryFolder()
         let error = #expect(throws: InputError.self) {
             try NIfTIVolume(path: folder.file("none.nii"), cacheFolder: folder.file("cache"))
         }
         #expect(error?.file == folder.file("none.nii"))
+    }
+}
+
+/// Collects results from concurrent work under a lock.
+private final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<NIfTIVolume, any Error>] = []
+
+    func add(_ result: Result<NIfTIVolume, any Error>) {
+        lock.lock()
+        results.append(result)
+        lock.unlock()
+    }
+
+    var all: [Result<NIfTIVolume, any Error>] {
+        lock.lock()
+        defer { lock.unlock() }
+        return results
     }
 }
