@@ -58,7 +58,7 @@ struct InspectReport: Encodable {
         listed = data.entries.count
         func volume(_ v: any VolumeSource) -> Volume {
             let s = v.shape
-            let shape = s.channels == 1 && v.oneHotClasses == nil ? [s.x, s.y, s.z] : [s.x, s.y, s.z, s.channels]
+            let shape = s.channels == 1 ? [s.x, s.y, s.z] : [s.x, s.y, s.z, s.channels]
             var info = stat()
             let bytes = stat(v.path, &info) == 0 ? Int(info.st_size) : 0
             return Volume(path: v.path, shape: shape, dtype: v.elementType.rawValue, channels: s.channels, bytes: bytes)

@@ -100,7 +100,8 @@ public struct CaseScan: Sendable {
         defer { plane.deallocate() }
         var firstBad: (voxel: (Int, Int, Int), why: String)?
         var sinceRelease = 0
-        let labelLimit = classes ?? 256
+        // Training stores labels as UInt8, so 256 classes is the ceiling whatever the caller says.
+        let labelLimit = min(classes ?? 256, 256)
         for x in 0..<shape.x {
             mask.read(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, shape.y, shape.z)), into: plane)
             for voxel in 0..<(shape.y * shape.z) {

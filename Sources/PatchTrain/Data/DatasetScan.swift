@@ -27,6 +27,8 @@ public struct DatasetScan: Sendable {
     /// Reports `(done, total, caseID)` after each case; calls never overlap.
     public typealias Progress = @Sendable (_ done: Int, _ total: Int, _ caseID: String) -> Void
 
+    /// Scans `cases` (each image and mask of the same spatial shape, as `Dataset.check()` guarantees).
+    /// `classes` as for `CaseScan`; `progress` is called once per finished case, from a worker thread.
     public init(_ cases: [TrainingCase], classes: Int?, concurrency: Int = 2, progress: Progress? = nil) {
         let work = ScanWork(cases: cases, progress: progress)
         let workers = max(1, min(concurrency, cases.count))
