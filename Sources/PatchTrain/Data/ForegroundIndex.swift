@@ -65,6 +65,8 @@ public struct ForegroundIndex: Sendable, Equatable {
         var largestLabel = 0
 
         let slabVoxels = extent.y * extent.z
+        let plane = slabVoxels * mask.shape.channels * mask.elementType.byteSize
+        let releaseEvery = max(1, PatchSampler.mappedWindowBytes / max(plane, 1))
         let slab = UnsafeMutablePointer<UInt8>.allocate(capacity: slabVoxels)
         defer { slab.deallocate() }
         for x in 0..<extent.x {
@@ -76,8 +78,8 @@ public struct ForegroundIndex: Sendable, Equatable {
                 largestLabel = max(largestLabel, label)
                 thinners[label - 1].offer(base + UInt32(i))
             }
-            // Pages of the slabs already read are not needed again; keep RSS at a few slabs.
-            if x % 16 == 15 { mask.releasePages() }
+            // Pages of the slabs already read are not needed again; keep RSS to the sampler's window.
+            if (x + 1) % releaseEvery == 0 { mask.releasePages() }
         }
         mask.releasePages()
 

@@ -9,13 +9,15 @@ public struct DataPipelineMemory: Sendable, Equatable, CustomStringConvertible {
     /// encoded copy): an upper bound.
     public let foregroundIndexes: Int
 
-    public var total: Int { patchPool + samplerScratch + foregroundIndexes }
+    /// File pages mapped while one patch is read (image and mask), released every few planes and after the
+    /// patch: an upper bound, see `PatchSampler.mappedWindowBytes`.
+    public let mappedPages: Int
+
+    public var total: Int { patchPool + samplerScratch + foregroundIndexes + mappedPages }
 
     /// The data pipeline's bytes for a prefetch `depth`, a `microBatch` of patches of `patch` extent and
     /// `channels` image channels, and masks of `maskClasses` classes.
     ///
-    /// Mapped file pages read for a patch are not included: they are the planner's to count from the volume
-    /// layout, and are released after each patch.
     public static func count(
         depth: Int, microBatch: Int, patch: Extent3, channels: Int,
         maskClasses: Int = 4,
@@ -25,10 +27,11 @@ public struct DataPipelineMemory: Sendable, Equatable, CustomStringConvertible {
         DataPipelineMemory(
             patchPool: (depth + 1) * microBatch * Patch.byteCount(extent: patch, channels: channels),
             samplerScratch: PatchSampler.scratchBytes(patch: patch, channels: channels),
-            foregroundIndexes: (residentIndexes + 2) * ForegroundIndex.maximumBytes(classCount: maskClasses, maximumPerClass: locationsPerClass))
+            foregroundIndexes: (residentIndexes + 2) * ForegroundIndex.maximumBytes(classCount: maskClasses, maximumPerClass: locationsPerClass),
+            mappedPages: PatchSampler.mappedBytesPerPatch)
     }
 
     public var description: String {
-        "patch pool \(patchPool) B + sampler scratch \(samplerScratch) B + foreground indexes \(foregroundIndexes) B = \(total) B"
+        "patch pool \(patchPool) B + sampler scratch \(samplerScratch) B + foreground indexes \(foregroundIndexes) B + mapped pages \(mappedPages) B = \(total) B"
     }
 }

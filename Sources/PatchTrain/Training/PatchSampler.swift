@@ -136,7 +136,12 @@ public final class PatchSampler: @unchecked Sendable {
         let labels = slabScratch.labels
         let image = patch.image.baseAddress!
         let labelOut = patch.labels.baseAddress!
+        let releaseEvery = PatchSampler.slabsPerRelease(trainingCase)
         for ix in 0..<inside.size.x {
+            if ix > 0 && ix % releaseEvery == 0 {
+                trainingCase.image.releasePages()
+                trainingCase.mask.releasePages()
+            }
             let slab = Box3(origin: Extent3(inside.origin.x + ix, inside.origin.y, inside.origin.z), size: Extent3(1, sy, sz))
             trainingCase.image.read(slab, into: values)
             trainingCase.mask.readLabels(slab, into: labels)
@@ -203,6 +208,26 @@ public final class PatchSampler: @unchecked Sendable {
         } catch {
             throw RuntimeFailure("case \(trainingCase.id): \(error)")
         }
+    }
+
+    /// Mapped bytes a volume may hold between releases while a patch is read.
+    ///
+    /// A box's pages are not just the bytes it reads: the kernel maps whole folios of the page cache (up to
+    /// 2 MiB) around each fault, so reading a 128³ box maps nearly its whole span in the file — every
+    /// `(y, z, c)` plane it crosses, about 98 MiB for a BraTS image and one-hot float32 mask. Releasing every
+    /// few planes bounds that to this window (plus the folios at its ends) per volume.
+    public static let mappedWindowBytes = 8 << 20
+
+    /// Upper bound on the mapped file bytes reading one patch holds at once: two volumes (image and mask), each
+    /// the window plus a folio at either end.
+    public static let mappedBytesPerPatch = 2 * (mappedWindowBytes + 2 * (2 << 20))
+
+    /// How many x-slabs fit the window for the larger of the case's two volumes (at least one).
+    static func slabsPerRelease(_ trainingCase: TrainingCase) -> Int {
+        func plane(_ volume: any VolumeSource) -> Int {
+            volume.shape.y * volume.shape.z * volume.shape.channels * volume.elementType.byteSize
+        }
+        return max(1, mappedWindowBytes / max(plane(trainingCase.image), plane(trainingCase.mask), 1))
     }
 
     /// Bytes of the sampler's own scratch for a patch shape (counted by `DataPipelineMemory`).

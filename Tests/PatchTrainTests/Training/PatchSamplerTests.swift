@@ -168,7 +168,7 @@ import PatchTrain
         #expect(Patch.byteCount(extent: Extent3(128, 128, 128), channels: 4) == 128 * 128 * 128 * 9)
         #expect(memory.patchPool == 6 * 128 * 128 * 128 * 9)
         #expect(memory.samplerScratch == 128 * 128 * (4 * 4 + 1))
-        #expect(memory.total == memory.patchPool + memory.samplerScratch + memory.foregroundIndexes)
+        #expect(memory.total == memory.patchPool + memory.samplerScratch + memory.foregroundIndexes + memory.mappedPages)
         #expect(Prefetcher.memory(depth: 2, microBatch: 2, patch: Extent3(128, 128, 128), channels: 4) == memory)
     }
 }
