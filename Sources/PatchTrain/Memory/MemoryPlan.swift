@@ -15,7 +15,7 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
 
     public var fixed: FixedMemory
     public var persistent: PersistentMemory
-    public var data: DataMemory
+    public var data: DataPipelineMemory
     public var arena: ArenaMemory
 
     /// Predicted whole-process peak RSS.
@@ -55,18 +55,6 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
         gradientBytes = weights
         optimizerBytes = 2 * weights
         runningStatisticsBytes = graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
-    }
-}
-
-/// The data pipeline: the prefetcher's patch slots and the file pages one patch read touches.
-public struct DataMemory: Hashable, Codable, Sendable {
-    public var slotBytes: Int
-    public var readBytes: Int
-    public var total: Int { slotBytes + readBytes }
-
-    public init(slotBytes: Int, readBytes: Int) {
-        self.slotBytes = slotBytes
-        self.readBytes = readBytes
     }
 }
 

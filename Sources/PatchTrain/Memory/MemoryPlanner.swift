@@ -10,20 +10,16 @@ public struct MemoryPlanner: Sendable {
     public var fixed: FixedMemory
     /// Scratch bytes of each operation; the kernels own the formula.
     public var workspaceBytes: @Sendable (OperationKind, LayerGraph) -> Int
-    /// Data-pipeline bytes for a patch and micro-batch; the sampler owns the formula.
-    public var dataMemory: @Sendable (_ patch: Extent3, _ microBatch: Int) -> DataMemory
 
     public init(configuration: UNetConfiguration, volume: Extent3, effectiveBatch: Int = 2, prefetchDepth: Int = 2,
                 fixed: FixedMemory,
-                workspaceBytes: @escaping @Sendable (OperationKind, LayerGraph) -> Int,
-                dataMemory: @escaping @Sendable (Extent3, Int) -> DataMemory) {
+                workspaceBytes: @escaping @Sendable (OperationKind, LayerGraph) -> Int) {
         self.configuration = configuration
         self.volume = volume
         self.effectiveBatch = effectiveBatch
         self.prefetchDepth = prefetchDepth
         self.fixed = fixed
         self.workspaceBytes = workspaceBytes
-        self.dataMemory = dataMemory
     }
 
     /// The plan of one configuration, whether or not it fits `budget`.
@@ -33,7 +29,9 @@ public struct MemoryPlanner: Sendable {
         return MemoryPlan(configuration: configuration, volume: volume, patch: patch, microBatch: microBatch,
                           accumulationSteps: (effectiveBatch + microBatch - 1) / microBatch, prefetchDepth: prefetchDepth,
                           budgetBytes: budget, fixed: fixed, persistent: PersistentMemory(graph: graph),
-                          data: dataMemory(patch, microBatch), arena: ArenaMemory(graph: graph, layout: layout),
+                          data: DataPipelineMemory.count(depth: prefetchDepth, microBatch: microBatch, patch: patch,
+                                                         channels: configuration.inputChannels, maskClasses: configuration.classes),
+                          arena: ArenaMemory(graph: graph, layout: layout),
                           flopsPerMicroStep: graph.operations.reduce(0) { $0 + $1.flops })
     }
 

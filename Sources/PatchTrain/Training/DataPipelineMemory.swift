@@ -1,6 +1,6 @@
 /// The bytes the data pipeline holds while training, counted from its buffers' shapes so the memory planner
 /// can add them up front. Every part is allocated once when the prefetcher starts and never grows.
-public struct DataPipelineMemory: Sendable, Equatable, CustomStringConvertible {
+public struct DataPipelineMemory: Sendable, Hashable, Codable, CustomStringConvertible {
     /// The prefetcher's pool: `(depth + 1) × microBatch` patches (the queue plus the batch being trained on).
     public let patchPool: Int
     /// The sampler's slab buffers for reading one patch.

@@ -11,8 +11,7 @@ import PatchTrain
             workspaceBytes: { kind, _ in
                 if case .convolution = kind { return 8 << 20 }
                 return 0
-            },
-            dataMemory: { patch, microBatch in DataMemory(slotBytes: 3 * microBatch * patch.volume * 3, readBytes: 0) })
+            })
     }
 
     @Test func candidatesAreMultiplesWithinTheVolumeAndShrink() {
