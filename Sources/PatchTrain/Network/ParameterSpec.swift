@@ -8,6 +8,13 @@ public struct ParameterSpec: Hashable, Codable, Sendable {
     /// Trained by the optimizer (weights, biases, normalisation scale and shift); false for running statistics.
     public let trainable: Bool
 
+    public init(name: String, shape: [Int], elementType: ElementType, trainable: Bool) {
+        self.name = name
+        self.shape = shape
+        self.elementType = elementType
+        self.trainable = trainable
+    }
+
     public var elements: Int { shape.reduce(1, *) }
     public var bytes: Int { elements * elementType.byteSize }
 }

@@ -1,0 +1,79 @@
+/// The network's persistent memory, laid out from the layer graph's parameter list: fp32 master weights,
+/// fp32 gradient accumulators, Adam's two moments (trainable parameters only), the running statistics and
+/// the `num_batches_tracked` counters. Each block is one allocation whose size `PersistentMemory` predicts.
+public final class ParameterStore: @unchecked Sendable {
+    public let specs: [ParameterSpec]
+    /// Element offset of each float parameter in `values` (trainable ones first, so gradients and moments
+    /// cover the prefix `0..<trainableCount`); nil for the int64 counters.
+    public let offsets: [Int?]
+    public let trainableCount: Int
+    public let floatCount: Int
+
+    public let values: UnsafeMutablePointer<Float>
+    public let gradients: UnsafeMutablePointer<Float>
+    public let firstMoments: UnsafeMutablePointer<Float>
+    public let secondMoments: UnsafeMutablePointer<Float>
+    /// `num_batches_tracked` of each batch-norm layer, by parameter index.
+    public private(set) var counters: [Int: Int64] = [:]
+    private let index: [String: Int]
+
+    // The store is shared by the executor (reads weights, adds gradients) and the optimizer, which run one
+    // after another on the training thread; nothing here is touched concurrently.
+    public init(specs: [ParameterSpec]) {
+        self.specs = specs
+        var offsets = [Int?](repeating: nil, count: specs.count)
+        var next = 0
+        for (i, s) in specs.enumerated() where s.trainable && s.elementType == .float32 {
+            offsets[i] = next
+            next += s.elements
+        }
+        trainableCount = next
+        for (i, s) in specs.enumerated() where !s.trainable && s.elementType == .float32 {
+            offsets[i] = next
+            next += s.elements
+        }
+        floatCount = next
+        self.offsets = offsets
+        values = .allocate(capacity: max(floatCount, 1))
+        values.initialize(repeating: 0, count: max(floatCount, 1))
+        gradients = .allocate(capacity: max(trainableCount, 1))
+        gradients.initialize(repeating: 0, count: max(trainableCount, 1))
+        firstMoments = .allocate(capacity: max(trainableCount, 1))
+        firstMoments.initialize(repeating: 0, count: max(trainableCount, 1))
+        secondMoments = .allocate(capacity: max(trainableCount, 1))
+        secondMoments.initialize(repeating: 0, count: max(trainableCount, 1))
+        var index: [String: Int] = [:]
+        for (i, s) in specs.enumerated() {
+            index[s.name] = i
+            if s.elementType == .int64 { counters[i] = 0 }
+        }
+        self.index = index
+    }
+
+    deinit {
+        values.deallocate()
+        gradients.deallocate()
+        firstMoments.deallocate()
+        secondMoments.deallocate()
+    }
+
+    public func indexOf(_ name: String) -> Int? { index[name] }
+
+    /// The fp32 values of a parameter by its state_dict name.
+    public func value(_ name: String) -> UnsafeMutableBufferPointer<Float> {
+        let i = index[name]!
+        return UnsafeMutableBufferPointer(start: values + offsets[i]!, count: specs[i].elements)
+    }
+
+    /// The gradient accumulator of a trainable parameter.
+    public func gradient(_ name: String) -> UnsafeMutableBufferPointer<Float> {
+        let i = index[name]!
+        precondition(specs[i].trainable, "\(name) is not trainable")
+        return UnsafeMutableBufferPointer(start: gradients + offsets[i]!, count: specs[i].elements)
+    }
+
+    public func counter(_ name: String) -> Int64 { counters[index[name]!] ?? 0 }
+    public func setCounter(_ name: String, _ value: Int64) { counters[index[name]!] = value }
+
+    public func zeroGradients() { gradients.update(repeating: 0, count: trainableCount) }
+}
