@@ -55,7 +55,8 @@ final class ProgressBar: @unchecked Sendable {
     func finish() {
         lock.withLock {
             guard !finished else { return }
-            draw(force: true)
+            // The last update already drew the final count; drawing it again would only repeat the line.
+            if lastDrawnCount != completed { draw(force: true) }
             if interactive { emit("\n") }
             finished = true
         }

@@ -87,9 +87,9 @@ public struct SyntheticBrainModel: Sendable, Equatable {
 
         // Lesion size and shape.
         let smallestBrainAxis = brainAxes.min()
-        let radius = max(uniform(0.30...0.55) * smallestBrainAxis, Self.minimumLesionRadius)
+        let radius = max(uniform(0.35...0.60) * smallestBrainAxis, Self.minimumLesionRadius)
         var lesionAxes = radius * SIMD3(uniform(0.85...1.15), uniform(0.85...1.15), uniform(0.85...1.15))
-        coreFraction = uniform(0.50...0.70)
+        coreFraction = uniform(0.55...0.75)
 
         // Keep the whole lesion inside the brain's deep part, clear of the surface noise and the CSF band:
         // shrink it if a small volume leaves no room, then place its centre uniformly in what room is left.

@@ -53,20 +53,26 @@ public struct SyntheticDataset: Sendable {
         CaseFiles(image: "\(imageFolder)/\(caseName(index)).npy", mask: "\(maskFolder)/\(caseName(index)).npy")
     }
 
-    /// Creates the output folders; a path that exists but is not a folder is bad input.
+    /// Creates the output folders. A path that exists but is not a folder, or a folder that cannot be created
+    /// (no permission, missing mount), is bad input naming that path: the user chose it.
     public func createFolders() throws {
-        let manager = FileManager.default
         for path in [folder, imageFolder, maskFolder] {
-            var isFolder: ObjCBool = false
-            if manager.fileExists(atPath: path, isDirectory: &isFolder) {
-                guard isFolder.boolValue else { throw InputError(path, "exists and is not a folder") }
-                continue
-            }
-            do {
-                try manager.createDirectory(atPath: path, withIntermediateDirectories: true)
-            } catch {
-                throw RuntimeFailure("\(path): cannot create folder (\(error.localizedDescription))")
-            }
+            try Self.makeFolder(path)
+        }
+    }
+
+    /// `mkdir -p`, reporting the component that failed and the system's reason.
+    private static func makeFolder(_ path: String) throws {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) {
+            guard isFolder.boolValue else { throw InputError(path, "exists and is not a folder") }
+            return
+        }
+        if let slash = path.lastIndex(of: "/"), slash != path.startIndex {
+            try makeFolder(String(path[..<slash]))
+        }
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw InputError(path, "cannot create folder (\(String(cString: strerror(errno))))")
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PatchTrain
 
@@ -56,6 +57,26 @@ import PatchTrain
         }
         #expect(contents[0] == contents[2])
         #expect(contents[1] == contents[3])
+    }
+
+    @Test func writingSeveralCasesInFlightReturnsThemInOrder() throws {
+        let folder = TemporaryFolder()
+        let dataset = SyntheticDataset(folder: folder.path, shape: Self.shape, seed: 1, caseCount: 5, maskLayout: .labels)
+        try dataset.createFolders()
+        let reported = Counter()
+        let files = try dataset.writeCases(0..<5, inFlight: 2) { _, _ in reported.increment() }
+        #expect(files == (0..<5).map { dataset.files(ofCase: $0) })
+        #expect(reported.value == 5)
+        let third = try NPYVolume(path: files[3].mask)
+        #expect(third.readAll() == SyntheticBrain(shape: Self.shape, seed: 1, caseIndex: 3).generate().labels.map(Float.init))
+    }
+
+    /// Counts callbacks that arrive from worker threads.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var count = 0
+        func increment() { lock.withLock { count += 1 } }
+        var value: Int { lock.withLock { count } }
     }
 
     @Test func caseNamesWidenForLargeDatasets() {
