@@ -66,6 +66,8 @@ public struct NPYHeader: Equatable, Sendable {
         case .int16: return "<i2"
         case .int32: return "<i4"
         case .int64: return "<i8"
+        case .uint16: return "<u2"
+        case .uint32: return "<u4"
         case .bool: return "|b1"
         }
     }
@@ -86,9 +88,11 @@ public struct NPYHeader: Equatable, Sendable {
         case "i2": return .int16
         case "i4": return .int32
         case "i8": return .int64
+        case "u2": return .uint16
+        case "u4": return .uint32
         case "b1", "?": return .bool
         default:
-            throw InputError(file, "unsupported dtype '\(descr)' (supported: f4 f2 f8 u1 i1 i2 i4 i8 bool)")
+            throw InputError(file, "unsupported dtype '\(descr)' (supported: f4 f2 f8 u1 u2 u4 i1 i2 i4 i8 bool)")
         }
     }
 

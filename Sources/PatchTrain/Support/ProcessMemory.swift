@@ -11,7 +11,8 @@ public enum ProcessMemory {
     private static func statusField(_ name: String) -> Int {
         guard let text = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
         for line in text.split(separator: "\n") where line.hasPrefix(name) {
-            let kib = line.dropFirst(name.count).split(separator: " ").first.flatMap { Int($0) } ?? 0
+            // The line reads `VmRSS:\t  123456 kB`: tabs and spaces before the number.
+            let kib = line.dropFirst(name.count).split(whereSeparator: { $0 == " " || $0 == "\t" }).first.flatMap { Int($0) } ?? 0
             return kib * 1024
         }
         return 0

@@ -1,0 +1,79 @@
+import Foundation
+
+/// A training set on disk, listed but not yet opened.
+///
+/// Two layouts (docs/formats.md, "Datasets"):
+/// - a folder with `images/` and `masks/` (or `labels/`), pairing files by stem (`a.npy` ↔ `a.nii.gz` pair too);
+/// - a `manifest.json` (in the folder, or named directly) listing the pairs and, optionally, the validation cases.
+///
+/// Listing touches only directory entries; `check()` reads the headers; `DatasetScan` reads the voxels.
+/// Problems that concern one file (an image without its mask) are collected, so that `inspect` can report all
+/// of them; problems that leave nothing to list (an empty folder) are thrown.
+public struct Dataset: Sendable {
+    public enum Layout: Sendable, Equatable {
+        /// `images/` beside `masks/` (or `labels/`): the two folders' paths.
+        case folders(images: String, masks: String)
+        /// The manifest's path.
+        case manifest(String)
+    }
+
+    /// The folder or manifest as the user named it.
+    public let path: String
+    public let layout: Layout
+    /// Every paired case: sorted by id for folders, in the manifest's order for a manifest.
+    public let entries: [DatasetEntry]
+    /// The number of classes given by the caller or the manifest; nil when the masks are to tell.
+    public let classes: Int?
+    /// Problems found while listing: unpaired or unrecognised files, duplicate ids, unknown validation ids.
+    public let listingProblems: [InputError]
+
+    public var trainingEntries: [DatasetEntry] { entries.filter { !$0.isValidation } }
+    public var validationEntries: [DatasetEntry] { entries.filter(\.isValidation) }
+
+    /// Lists the dataset at `path` (a folder, or a manifest `.json` file).
+    /// - Parameters:
+    ///   - classes: the number of classes, if known; overrides the manifest's `classes`.
+    ///   - split: how to choose validation cases; nil keeps the manifest's `validation` list (or none).
+    ///     An explicit split replaces the manifest's list.
+    public init(path: String, classes: Int? = nil, split: ValidationSplit? = nil) throws {
+        let path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+        if let classes, classes < 1 { throw InputError(path, "the number of classes must be at least 1, not \(classes)") }
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+            throw InputError(path, "no such file or folder")
+        }
+        let listing: DatasetListing
+        if !isFolder.boolValue {
+            guard path.lowercased().hasSuffix(".json") else {
+                throw InputError(path, "not a dataset (expected a folder with images/ and masks/, or a manifest .json)")
+            }
+            listing = try DatasetListing(manifest: path)
+        } else if FileManager.default.fileExists(atPath: "\(path)/manifest.json") {
+            listing = try DatasetListing(manifest: "\(path)/manifest.json")
+        } else {
+            listing = try DatasetListing(folder: path)
+        }
+
+        var entries = listing.entries
+        var problems = listing.problems
+        if let split {
+            let chosen = try split.validationIDs(from: entries.map(\.id), folder: path)
+            entries = entries.map { $0.with(validation: chosen.contains($0.id)) }
+        } else if let named = listing.validationIDs {
+            let known = Set(entries.map(\.id))
+            for id in named where !known.contains(id) {
+                problems.append(InputError(listing.manifestPath ?? path, "validation names unknown case '\(id)'"))
+            }
+            let chosen = Set(named)
+            entries = entries.map { $0.with(validation: chosen.contains($0.id)) }
+            if !entries.isEmpty && entries.allSatisfy(\.isValidation) {
+                problems.append(InputError(listing.manifestPath ?? path, "every case is in validation; none is left to train on"))
+            }
+        }
+        self.path = path
+        self.layout = listing.layout
+        self.entries = entries
+        self.classes = classes ?? listing.classes
+        self.listingProblems = problems
+    }
+}

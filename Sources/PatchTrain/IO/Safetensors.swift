@@ -1,0 +1,111 @@
+import Foundation
+
+/// The safetensors format: an 8-byte little-endian header length, a JSON header mapping each tensor name to
+/// `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the end of the header), an optional
+/// `"__metadata__"` map of strings, then the tensors' bytes. PyTorch users load it with
+/// `safetensors.torch.load_file(path)`.
+public enum Safetensors {
+    public struct Entry: Hashable, Sendable {
+        public let name: String
+        public let elementType: ElementType
+        public let shape: [Int]
+        /// Byte range inside the data section.
+        public let range: Range<Int>
+    }
+
+    static func dtypeName(_ type: ElementType) -> String {
+        switch type {
+        case .float32: return "F32"
+        case .float16: return "F16"
+        case .float64: return "F64"
+        case .uint8: return "U8"
+        case .int8: return "I8"
+        case .int16: return "I16"
+        case .int32: return "I32"
+        case .int64: return "I64"
+        case .bool: return "BOOL"
+        }
+    }
+
+    static func elementType(_ name: String) -> ElementType? {
+        ElementType.allCases.first { dtypeName($0) == name }
+    }
+
+    /// Writes tensors in the given order, atomically. `bytes(i)` gives tensor i's raw little-endian bytes,
+    /// which are streamed to disk without building the whole file in memory.
+    public static func write(path: String, tensors: [(name: String, elementType: ElementType, shape: [Int])],
+                             metadata: [String: String] = [:],
+                             bytes: (Int) -> UnsafeRawBufferPointer) throws {
+        var header: [String: Any] = [:]
+        var offset = 0
+        for t in tensors {
+            let count = t.shape.reduce(1, *) * t.elementType.byteSize
+            header[t.name] = ["dtype": dtypeName(t.elementType), "shape": t.shape, "data_offsets": [offset, offset + count]] as [String: Any]
+            offset += count
+        }
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // Pad the header with spaces so the data section starts 8-byte aligned, as the reference writer does.
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        let file = try AtomicFile(path: path)
+        var length = UInt64(json.count).littleEndian
+        try withUnsafeBytes(of: &length) { try file.write($0) }
+        try json.withUnsafeBytes { try file.write($0) }
+        for i in tensors.indices {
+            let data = bytes(i)
+            let expected = tensors[i].shape.reduce(1, *) * tensors[i].elementType.byteSize
+            precondition(data.count == expected, "\(tensors[i].name): \(data.count) bytes for \(expected)")
+            try file.write(data)
+        }
+        try file.commit()
+    }
+
+    /// A safetensors file mapped read-only.
+    public final class Reader: @unchecked Sendable {
+        public let path: String
+        public let entries: [String: Entry]
+        public let metadata: [String: String]
+        private let file: MappedFile
+        private let dataStart: Int
+
+        public init(path: String) throws {
+            file = try MappedFile(path: path)
+            self.path = path
+            guard file.size >= 8 else { throw InputError(path, "not a safetensors file (too short)") }
+            let length = file.bytes(at: 0, count: 8).loadUnaligned(as: UInt64.self).littleEndian
+            guard length < 100_000_000, 8 + Int(length) <= file.size else {
+                throw InputError(path, "not a safetensors file (bad header length \(length))")
+            }
+            let headerBytes = Data(file.bytes(at: 8, count: Int(length)))
+            guard let header = try? JSONSerialization.jsonObject(with: headerBytes) as? [String: Any] else {
+                throw InputError(path, "not a safetensors file (header is not a JSON object)")
+            }
+            dataStart = 8 + Int(length)
+            var entries: [String: Entry] = [:]
+            var metadata: [String: String] = [:]
+            for (name, value) in header {
+                if name == "__metadata__" {
+                    metadata = value as? [String: String] ?? [:]
+                    continue
+                }
+                guard let fields = value as? [String: Any], let dtype = fields["dtype"] as? String,
+                      let type = Safetensors.elementType(dtype), let shape = fields["shape"] as? [Int],
+                      let offsets = fields["data_offsets"] as? [Int], offsets.count == 2, offsets[0] <= offsets[1] else {
+                    throw InputError(path, "malformed safetensors entry '\(name)'")
+                }
+                guard offsets[1] - offsets[0] == shape.reduce(1, *) * type.byteSize,
+                      dataStart + offsets[1] <= file.size else {
+                    throw InputError(path, "truncated or inconsistent tensor '\(name)'")
+                }
+                entries[name] = Entry(name: name, elementType: type, shape: shape, range: offsets[0]..<offsets[1])
+            }
+            self.entries = entries
+            self.metadata = metadata
+        }
+
+        /// The raw bytes of a tensor.
+        public func bytes(of entry: Entry) -> UnsafeRawBufferPointer {
+            file.bytes(at: dataStart + entry.range.lowerBound, count: entry.range.count)
+        }
+    }
+}

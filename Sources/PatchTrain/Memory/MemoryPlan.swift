@@ -1,0 +1,103 @@
+/// What one training configuration will hold in memory, category by category, and the configuration itself.
+/// Everything the planner decided is here, so `fit --plan plan.json` runs exactly what `plan` printed.
+public struct MemoryPlan: Hashable, Codable, Sendable {
+    public var configuration: UNetConfiguration
+    /// The data's spatial extent the plan was made for.
+    public var volume: Extent3
+    public var patch: Extent3
+    public var microBatch: Int
+    public var accumulationSteps: Int
+    public var effectiveBatch: Int { microBatch * accumulationSteps }
+    /// Depth of the prefetch queue counted in `data`.
+    public var prefetchDepth: Int
+    /// The budget the plan was made for (whole-process peak RSS), in bytes.
+    public var budgetBytes: Int
+
+    public var fixed: FixedMemory
+    public var persistent: PersistentMemory
+    public var data: DataMemory
+    public var arena: ArenaMemory
+
+    /// Predicted whole-process peak RSS.
+    public var predictedPeakBytes: Int { fixed.total + persistent.total + data.total + arena.bytes }
+    public var headroomBytes: Int { budgetBytes - predictedPeakBytes }
+
+    /// Floating-point operations of one micro-batch step (forward, loss and backward).
+    public var flopsPerMicroStep: Double
+}
+
+/// The process itself: Swift runtime, loaded libraries, OpenBLAS thread buffers. Measured, not guessed.
+public struct FixedMemory: Hashable, Codable, Sendable {
+    public var runtimeBytes: Int
+    /// How the figure was obtained (e.g. "measured at start-up").
+    public var source: String
+    public var total: Int { runtimeBytes }
+
+    public init(runtimeBytes: Int, source: String) {
+        self.runtimeBytes = runtimeBytes
+        self.source = source
+    }
+}
+
+/// Lives for the whole run: fp32 master weights, fp32 gradient accumulators, Adam's two moments,
+/// and the normalisation running statistics.
+public struct PersistentMemory: Hashable, Codable, Sendable {
+    public var weightBytes: Int
+    public var gradientBytes: Int
+    public var optimizerBytes: Int
+    public var runningStatisticsBytes: Int
+    public var total: Int { weightBytes + gradientBytes + optimizerBytes + runningStatisticsBytes }
+
+    public init(graph: LayerGraph) {
+        let trainable = graph.parameters.filter(\.trainable)
+        let weights = trainable.reduce(0) { $0 + $1.bytes }
+        weightBytes = weights
+        gradientBytes = weights
+        optimizerBytes = 2 * weights
+        runningStatisticsBytes = graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
+    }
+}
+
+/// The data pipeline: the prefetcher's patch slots and the file pages one patch read touches.
+public struct DataMemory: Hashable, Codable, Sendable {
+    public var slotBytes: Int
+    public var readBytes: Int
+    public var total: Int { slotBytes + readBytes }
+
+    public init(slotBytes: Int, readBytes: Int) {
+        self.slotBytes = slotBytes
+        self.readBytes = readBytes
+    }
+}
+
+/// The step's transient tensors, packed into one arena.
+public struct ArenaMemory: Hashable, Codable, Sendable {
+    public var bytes: Int
+    /// The operation during which the most bytes are live, and what they are by kind there.
+    public var peakOperation: String
+    public var peakByKind: [String: Int]
+    /// Bytes of saved fp16 activations per network level (0 = full resolution; `depth` = bottleneck).
+    public var activationBytesByLevel: [Int]
+    /// Bytes live at the peak per level.
+    public var peakBytesByLevel: [Int]
+
+    public init(graph: LayerGraph, layout: ArenaLayout) {
+        bytes = layout.size
+        let peak = layout.peakOperation
+        peakOperation = graph.operations[peak].name
+        var byKind: [String: Int] = [:]
+        var byLevel = [Int](repeating: 0, count: graph.configuration.depth + 1)
+        for lifetime in layout.lifetimes where lifetime.isLive(at: peak) {
+            let t = graph.tensors[lifetime.tensor]
+            byKind[t.kind.rawValue, default: 0] += t.bytes
+            if let level = t.level { byLevel[level] += t.bytes }
+        }
+        peakByKind = byKind
+        peakBytesByLevel = byLevel
+        var activations = [Int](repeating: 0, count: graph.configuration.depth + 1)
+        for t in graph.tensors where t.kind == .activation {
+            activations[t.level ?? 0] += t.bytes
+        }
+        activationBytesByLevel = activations
+    }
+}

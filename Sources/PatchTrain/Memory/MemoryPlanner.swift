@@ -1,0 +1,64 @@
+/// Chooses the training configuration that fits a budget, from the bytes each one would hold.
+///
+/// Order of choices: the largest patch (see `PatchCandidates`) at micro-batch 1, then the largest
+/// micro-batch that divides the effective batch, then the accumulation steps that make up the rest.
+public struct MemoryPlanner: Sendable {
+    public var configuration: UNetConfiguration
+    public var volume: Extent3
+    public var effectiveBatch: Int
+    public var prefetchDepth: Int
+    public var fixed: FixedMemory
+    /// Scratch bytes of each operation; the kernels own the formula.
+    public var workspaceBytes: @Sendable (OperationKind, LayerGraph) -> Int
+    /// Data-pipeline bytes for a patch and micro-batch; the sampler owns the formula.
+    public var dataMemory: @Sendable (_ patch: Extent3, _ microBatch: Int) -> DataMemory
+
+    public init(configuration: UNetConfiguration, volume: Extent3, effectiveBatch: Int = 2, prefetchDepth: Int = 2,
+                fixed: FixedMemory,
+                workspaceBytes: @escaping @Sendable (OperationKind, LayerGraph) -> Int,
+                dataMemory: @escaping @Sendable (Extent3, Int) -> DataMemory) {
+        self.configuration = configuration
+        self.volume = volume
+        self.effectiveBatch = effectiveBatch
+        self.prefetchDepth = prefetchDepth
+        self.fixed = fixed
+        self.workspaceBytes = workspaceBytes
+        self.dataMemory = dataMemory
+    }
+
+    /// The plan of one configuration, whether or not it fits `budget`.
+    public func plan(patch: Extent3, microBatch: Int, budget: Int) -> MemoryPlan {
+        let graph = LayerGraph(configuration: configuration, patch: patch, microBatch: microBatch, workspaceBytes: workspaceBytes)
+        let layout = ArenaLayout(graph: graph)
+        return MemoryPlan(configuration: configuration, volume: volume, patch: patch, microBatch: microBatch,
+                          accumulationSteps: (effectiveBatch + microBatch - 1) / microBatch, prefetchDepth: prefetchDepth,
+                          budgetBytes: budget, fixed: fixed, persistent: PersistentMemory(graph: graph),
+                          data: dataMemory(patch, microBatch), arena: ArenaMemory(graph: graph, layout: layout),
+                          flopsPerMicroStep: graph.operations.reduce(0) { $0 + $1.flops })
+    }
+
+    public enum Outcome: Sendable {
+        case fits(MemoryPlan)
+        /// Not even the smallest patch fits; `smallest` is its plan and says the minimum budget.
+        case tooSmall(smallest: MemoryPlan)
+    }
+
+    /// The best configuration within `budget`; `patch` fixes the patch instead of searching.
+    public func choose(budget: Int, patch fixedPatch: Extent3? = nil) -> Outcome {
+        let candidates = fixedPatch.map { [$0] } ?? PatchCandidates.descending(volume: volume, multiple: configuration.patchMultiple)
+        // Bisection would need fewer plans, but each plan costs microseconds and a linear walk is plainly correct.
+        for patch in candidates {
+            let single = plan(patch: patch, microBatch: 1, budget: budget)
+            guard single.predictedPeakBytes <= budget else { continue }
+            var best = single
+            for microBatch in divisors(of: effectiveBatch) where microBatch > 1 {
+                let candidate = plan(patch: patch, microBatch: microBatch, budget: budget)
+                if candidate.predictedPeakBytes <= budget { best = candidate }
+            }
+            return .fits(best)
+        }
+        return .tooSmall(smallest: plan(patch: candidates.last!, microBatch: 1, budget: budget))
+    }
+
+    private func divisors(of n: Int) -> [Int] { (1...max(n, 1)).filter { n % $0 == 0 } }
+}

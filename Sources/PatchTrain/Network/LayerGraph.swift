@@ -1,0 +1,43 @@
+/// The network as data: every persistent parameter and, for one training step at a given patch and
+/// micro-batch, every transient tensor and every operation in execution order (forward, loss, backward).
+/// The memory planner counts exactly these tensors and the executor runs exactly these operations,
+/// so the plan cannot drift from what runs.
+public struct LayerGraph: Hashable, Codable, Sendable {
+    public private(set) var configuration: UNetConfiguration
+    public private(set) var patch: Extent3
+    public private(set) var microBatch: Int
+    public private(set) var parameters: [ParameterSpec] = []
+    public private(set) var tensors: [TensorSpec] = []
+    public private(set) var operations: [OperationSpec] = []
+
+    /// Builds the training step of the U-Net. `workspaceBytes` gives each operation's scratch size (the
+    /// kernels own that formula); the patch edges must be positive multiples of `configuration.patchMultiple`.
+    public init(configuration: UNetConfiguration, patch: Extent3, microBatch: Int, workspaceBytes: @escaping (OperationKind, LayerGraph) -> Int) {
+        precondition(microBatch >= 1, "micro-batch must be at least 1")
+        precondition((0..<3).allSatisfy { patch[$0] > 0 && patch[$0] % configuration.patchMultiple == 0 },
+                     "patch \(patch) must be a positive multiple of \(configuration.patchMultiple) on each axis")
+        self.configuration = configuration
+        self.patch = patch
+        self.microBatch = microBatch
+        var builder = LayerGraphBuilder(graph: self, workspaceBytes: workspaceBytes)
+        builder.build()
+        self = builder.graph
+    }
+
+    public func tensor(named name: String) -> TensorSpec? { tensors.first { $0.name == name } }
+
+    /// Spatial extent at a level (0 = full resolution).
+    public func extent(atLevel level: Int) -> Extent3 {
+        Extent3(patch.x >> level, patch.y >> level, patch.z >> level)
+    }
+
+    mutating func append(tensor: TensorSpec) { tensors.append(tensor) }
+    mutating func append(operation: OperationSpec) { operations.append(operation) }
+    mutating func append(parameter: ParameterSpec) { parameters.append(parameter) }
+}
+
+extension LayerGraph: CustomStringConvertible {
+    public var description: String {
+        "LayerGraph(\(configuration.baseFilters)-filter U-Net, depth \(configuration.depth), \(configuration.normalization), patch \(patch), micro-batch \(microBatch), \(operations.count) operations)"
+    }
+}

@@ -1,0 +1,33 @@
+/// The shape of the default network: a 3D U-Net with `depth` encoder levels whose filters double from
+/// `baseFilters`, a bottleneck of `baseFilters << depth`, decoders mirroring the encoders through
+/// 2×2×2 transposed convolutions and skip concatenation, and a 1×1×1 head to `classes` channels.
+/// The seed network (the Keras user's) is the default: 1 → 16-32-64-128 → 256 → 4 classes.
+public struct UNetConfiguration: Hashable, Codable, Sendable {
+    public var inputChannels: Int
+    public var classes: Int
+    public var baseFilters: Int
+    public var depth: Int
+    public var normalization: Normalization
+
+    public init(inputChannels: Int = 1, classes: Int = 4, baseFilters: Int = 16, depth: Int = 4, normalization: Normalization = .batch) {
+        self.inputChannels = inputChannels
+        self.classes = classes
+        self.baseFilters = baseFilters
+        self.depth = depth
+        self.normalization = normalization
+    }
+
+    /// Filters of the encoder (and matching decoder) levels, shallowest first.
+    public var levelFilters: [Int] { (0..<depth).map { baseFilters << $0 } }
+    public var bottleneckFilters: Int { baseFilters << depth }
+    /// Patch edges must be multiples of this: one 2× pooling per level.
+    public var patchMultiple: Int { 1 << depth }
+}
+
+/// The normalisation after every convolution of a block.
+public enum Normalization: String, Hashable, Codable, Sendable, CaseIterable {
+    /// Statistics over batch and space; running statistics for inference (Keras' momentum 0.99, eps 1e-3).
+    case batch
+    /// Statistics per sample and channel over space, the same in training and inference (nnU-Net's choice for small batches).
+    case instance
+}

@@ -1,0 +1,37 @@
+/// The bytes the data pipeline holds while training, counted from its buffers' shapes so the memory planner
+/// can add them up front. Every part is allocated once when the prefetcher starts and never grows.
+public struct DataPipelineMemory: Sendable, Equatable, CustomStringConvertible {
+    /// The prefetcher's pool: `(depth + 1) × microBatch` patches (the queue plus the batch being trained on).
+    public let patchPool: Int
+    /// The sampler's slab buffers for reading one patch.
+    public let samplerScratch: Int
+    /// Foreground indexes kept in memory (the resident limit, plus one being built or decoded, plus its
+    /// encoded copy): an upper bound.
+    public let foregroundIndexes: Int
+
+    /// File pages mapped while one patch is read (image and mask), released every few planes and after the
+    /// patch: an upper bound, see `PatchSampler.mappedWindowBytes`.
+    public let mappedPages: Int
+
+    public var total: Int { patchPool + samplerScratch + foregroundIndexes + mappedPages }
+
+    /// The data pipeline's bytes for a prefetch `depth`, a `microBatch` of patches of `patch` extent and
+    /// `channels` image channels, and masks of `maskClasses` classes.
+    ///
+    public static func count(
+        depth: Int, microBatch: Int, patch: Extent3, channels: Int,
+        maskClasses: Int = 4,
+        residentIndexes: Int = PatchSampler.defaultResidentIndexLimit,
+        locationsPerClass: Int = ForegroundIndex.defaultMaximumPerClass
+    ) -> DataPipelineMemory {
+        DataPipelineMemory(
+            patchPool: (depth + 1) * microBatch * Patch.byteCount(extent: patch, channels: channels),
+            samplerScratch: PatchSampler.scratchBytes(patch: patch, channels: channels),
+            foregroundIndexes: (residentIndexes + 2) * ForegroundIndex.maximumBytes(classCount: maskClasses, maximumPerClass: locationsPerClass),
+            mappedPages: PatchSampler.mappedBytesPerPatch)
+    }
+
+    public var description: String {
+        "patch pool \(patchPool) B + sampler scratch \(samplerScratch) B + foreground indexes \(foregroundIndexes) B + mapped pages \(mappedPages) B = \(total) B"
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+import PatchTrain
+
+/// `patchtrain inspect DIR`: lists a dataset and checks it completely (headers, then every voxel), so that a
+/// training run never discovers a bad case halfway through. The report goes to stdout; each problem is one
+/// `patchtrain: error: file: problem` line on stderr, and any problem makes the exit code 2.
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List a dataset's cases, shapes, class fractions and every problem found."
+    )
+
+    @Argument(help: "Dataset folder (images/ with masks/ or labels/, or a manifest.json inside), or a manifest .json file.")
+    var dataset: String
+
+    @Flag(help: "Print a machine-readable report on stdout.")
+    var json = false
+
+    @Option(help: "Number of classes (default: the manifest's, else the one-hot masks' channel count, else the largest label + 1).")
+    var classes: Int?
+
+    @Option(help: "Validation split to show when there is no manifest list: a count (3) or a share (0.2 or 20%).")
+    var validation: String?
+
+    func validate() throws {
+        if let classes, classes < 1 { throw ValidationError("--classes must be at least 1") }
+        if let validation, ValidationSplit(parsing: validation) == nil {
+            throw ValidationError("--validation takes a count (3) or a share (0.2 or 20%), not '\(validation)'")
+        }
+    }
+
+    func run() throws {
+        let split = validation.flatMap(ValidationSplit.init(parsing:))
+        let data = try Dataset(path: dataset, classes: classes, split: split)
+        let check = data.check()
+        let progress = ProgressLines(label: "inspect: scanned")
+        let scan = DatasetScan(check.cases.map(\.trainingCase), classes: check.classes) { done, total, id in
+            progress.report(done, total, id)
+        }
+        let problems = check.problems + scan.problems
+        let report = InspectReport(dataset: data, check: check, scan: scan, problems: problems)
+        if json {
+            print(try report.jsonText())
+        } else {
+            print(report.text(), terminator: "")
+        }
+        for problem in problems { Terminal.printError("patchtrain: error: \(problem)") }
+        if !problems.isEmpty { throw ExitCode(2) }
+    }
+}
+
+/// Plain progress lines on stderr, for now (a progress bar replaces this closure's body later). Lines are held
+/// back until a second has passed and then come at most once a second, so quick runs print none at all and
+/// stderr keeps only what matters: errors.
+final class ProgressLines: @unchecked Sendable {
+    private let label: String
+    private let start = Date()
+    private var lastLine: Date?
+
+    init(label: String) { self.label = label }
+
+    /// Called under DatasetScan's lock, so never concurrently.
+    func report(_ done: Int, _ total: Int, _ id: String) {
+        let now = Date()
+        guard now.timeIntervalSince(lastLine ?? start) >= 1 else { return }
+        lastLine = now
+        Terminal.printError("\(label) \(done)/\(total) (\(id))")
+    }
+}

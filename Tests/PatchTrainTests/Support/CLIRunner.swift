@@ -1,0 +1,99 @@
+import Foundation
+
+/// What one run of the `patchtrain` executable did.
+struct CLIResult {
+    let status: Int32
+    let stdout: String
+    let stderr: String
+
+    /// The non-empty lines written to stderr.
+    var stderrLines: [String] { stderr.split(separator: "\n").map(String.init).filter { !$0.isEmpty } }
+}
+
+/// Runs the built `patchtrain` executable, as a user would, and captures its exit code and both streams.
+///
+/// The executable is found, in order: `PATCHTRAIN_BIN`; beside the test binary (SwiftPM puts every product of a
+/// configuration in one folder, so `CommandLine.arguments[0]`'s folder, or the `.xctest` bundle's on macOS);
+/// else the newest `.build/**/{debug,release}/patchtrain` above this source file, preferring the configuration
+/// these tests were compiled in.
+enum CLIRunner {
+    static let executable: String? = locate()
+
+    static func run(_ arguments: [String]) throws -> CLIResult {
+        guard let executable else {
+            throw CLIRunnerError("patchtrain executable not found; build it first (swift build) or set PATCHTRAIN_BIN")
+        }
+        // Files, not pipes: nothing can deadlock however much the child writes to either stream.
+        let scratch = TemporaryFolder("patchtrain-cli")
+        let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = FileHandle(forWritingAtPath: outPath)!, err = FileHandle(forWritingAtPath: errPath)!
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return CLIResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    private static func locate() -> String? {
+        let manager = FileManager.default
+        func isExecutable(_ path: String) -> Bool {
+            var folder: ObjCBool = false
+            return manager.fileExists(atPath: path, isDirectory: &folder) && !folder.boolValue && manager.isExecutableFile(atPath: path)
+        }
+        if let explicit = ProcessInfo.processInfo.environment["PATCHTRAIN_BIN"], isExecutable(explicit) { return explicit }
+
+        var besideTests: [URL] = []
+        if let first = CommandLine.arguments.first {
+            besideTests.append(URL(fileURLWithPath: first).resolvingSymlinksInPath().deletingLastPathComponent())
+        }
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            besideTests.append(URL(fileURLWithPath: bundle.bundlePath).deletingLastPathComponent())
+        }
+        for folder in besideTests {
+            let candidate = folder.appendingPathComponent("patchtrain").path
+            if isExecutable(candidate) { return candidate }
+        }
+
+        #if DEBUG
+        let configurations = ["debug", "release"]
+        #else
+        let configurations = ["release", "debug"]
+        #endif
+        var folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        while folder.path != "/" {
+            let build = folder.appendingPathComponent(".build")
+            if manager.fileExists(atPath: build.path) {
+                for configuration in configurations {
+                    var candidates = [build.appendingPathComponent("\(configuration)/patchtrain").path]
+                    for triple in (try? manager.contentsOfDirectory(atPath: build.path)) ?? [] {
+                        candidates.append(build.appendingPathComponent("\(triple)/\(configuration)/patchtrain").path)
+                    }
+                    let newest = candidates.filter(isExecutable).max { modified($0) < modified($1) }
+                    if let newest { return newest }
+                }
+            }
+            folder.deleteLastPathComponent()
+        }
+        return nil
+    }
+
+    private static func modified(_ path: String) -> Date {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.modificationDate] as? Date) ?? .distantPast
+    }
+}
+
+struct CLIRunnerError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
