@@ -20,6 +20,8 @@ public enum Safetensors {
         case .float64: return "F64"
         case .uint8: return "U8"
         case .int8: return "I8"
+        case .uint16: return "U16"
+        case .uint32: return "U32"
         case .int16: return "I16"
         case .int32: return "I32"
         case .int64: return "I64"

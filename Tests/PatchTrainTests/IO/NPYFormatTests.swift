@@ -31,6 +31,12 @@ import PatchTrain
         case .int64:
             let v = (0..<count).map { Int64($0) * 1_000_003 - 9_000_000 }
             return (RawNPY.bytes(v), v.map(Float.init))
+        case .uint16:
+            let v = (0..<count).map { UInt16($0 * 500 + 7) }
+            return (RawNPY.bytes(v), v.map(Float.init))
+        case .uint32:
+            let v = (0..<count).map { UInt32($0 * 90_001 + 3) }
+            return (RawNPY.bytes(v), v.map { Float($0) })  // not Float.init: that picks init(bitPattern:)
         case .bool:
             let v = (0..<count).map { UInt8($0 % 3 == 0 ? 1 : 0) }
             return (v, v.map(Float.init))
