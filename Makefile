@@ -39,7 +39,7 @@ demo: build
 	bash scripts/demo.sh $(BIN)/patchtrain $(DEMO_DIR)
 
 bench: build
-	$(BIN)/patchtrain-bench
+	bash scripts/bench.sh $(BIN)
 
 clean:
 	rm -rf .build $(DEMO_DIR)

@@ -7,7 +7,7 @@ import PatchTrain
 enum PatchesBenchmark: Benchmark {
     static let name = "patches"
     static let summary = "patches/s and peak RSS of sampling through the prefetcher"
-    static let usage = "--data DIR [--patch 128] [--count 1000] [--depth 2] [--micro-batch 1] [--seed 0] [--foreground 0.333] [--cache DIR]"
+    static let usage = "--data DIR (a dataset folder or manifest) [--patch 128] [--count 1000] [--depth 2] [--micro-batch 1] [--seed 0] [--foreground 0.333] [--cache DIR]"
 
     /// Room for everything but the pool: runtime and libraries, one patch's mapped pages, indexes, scratch.
     static let allowance = 150 << 20
@@ -26,7 +26,7 @@ enum PatchesBenchmark: Benchmark {
         guard (0...1).contains(foreground) else { throw BenchOptions.UsageError(message: "--foreground must be in 0...1") }
         let cache = try ForegroundIndexCache(folder: options.string("cache", default: "").isEmpty ? nil : options.string("cache"))
 
-        let cases = try BenchCases.open(folder)
+        let cases = try Dataset(path: folder).openCases()
         let channels = cases[0].image.shape.channels
         print("data: \(cases.count) cases, image \(cases[0].image.shape) \(cases[0].image.elementType), mask \(cases[0].mask.shape) \(cases[0].mask.elementType)")
 

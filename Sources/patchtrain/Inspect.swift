@@ -33,10 +33,12 @@ struct Inspect: ParsableCommand {
         let split = validation.flatMap(ValidationSplit.init(parsing:))
         let data = try Dataset(path: dataset, classes: classes, split: split)
         let check = data.check()
-        let progress = ProgressLines(label: "inspect: scanned")
-        let scan = DatasetScan(check.cases.map(\.trainingCase), classes: check.classes) { done, total, id in
-            progress.report(done, total, id)
+        // Quiet for a second: a small dataset's scan prints nothing but its problems.
+        let progress = ProgressBar(label: "inspect", total: check.cases.count, unit: "cases", quietPeriod: 1)
+        let scan = DatasetScan(check.cases.map(\.trainingCase), classes: check.classes) { done, _, _ in
+            progress.update(completed: done)
         }
+        progress.finish()
         let problems = check.problems + scan.problems
         let report = InspectReport(dataset: data, check: check, scan: scan, problems: problems)
         if json {
@@ -46,24 +48,5 @@ struct Inspect: ParsableCommand {
         }
         for problem in problems { Terminal.printError("patchtrain: error: \(problem)") }
         if !problems.isEmpty { throw ExitCode(2) }
-    }
-}
-
-/// Plain progress lines on stderr, for now (a progress bar replaces this closure's body later). Lines are held
-/// back until a second has passed and then come at most once a second, so quick runs print none at all and
-/// stderr keeps only what matters: errors.
-final class ProgressLines: @unchecked Sendable {
-    private let label: String
-    private let start = Date()
-    private var lastLine: Date?
-
-    init(label: String) { self.label = label }
-
-    /// Called under DatasetScan's lock, so never concurrently.
-    func report(_ done: Int, _ total: Int, _ id: String) {
-        let now = Date()
-        guard now.timeIntervalSince(lastLine ?? start) >= 1 else { return }
-        lastLine = now
-        Terminal.printError("\(label) \(done)/\(total) (\(id))")
     }
 }

@@ -12,6 +12,8 @@ final class ProgressBar: @unchecked Sendable {
     let unit: String
     let interactive: Bool
     let logInterval: Double
+    /// Nothing is drawn until the job has run this long, so quick jobs leave stderr to what matters.
+    let quietPeriod: Double
 
     private let lock = NSLock()
     private let clock = ContinuousClock()
@@ -25,12 +27,13 @@ final class ProgressBar: @unchecked Sendable {
     private static let redrawInterval = 0.1
 
     init(label: String, total: Int, unit: String = "items",
-         interactive: Bool = Terminal.standardErrorIsTerminal, logInterval: Double = 2) {
+         interactive: Bool = Terminal.standardErrorIsTerminal, logInterval: Double = 2, quietPeriod: Double = 0) {
         self.label = label
         self.total = max(total, 0)
         self.unit = unit
         self.interactive = interactive
         self.logInterval = logInterval
+        self.quietPeriod = quietPeriod
         started = clock.now
         lock.withLock { draw(force: true) }
     }
@@ -56,8 +59,9 @@ final class ProgressBar: @unchecked Sendable {
         lock.withLock {
             guard !finished else { return }
             // The last update already drew the final count; drawing it again would only repeat the line.
-            if lastDrawnCount != completed { draw(force: true) }
-            if interactive { emit("\n") }
+            // A job that finished inside its quiet period stays silent.
+            if lastDrawnCount != completed && lastDrawn != nil { draw(force: true) }
+            if interactive && lastDrawn != nil { emit("\n") }
             finished = true
         }
     }
@@ -70,6 +74,7 @@ final class ProgressBar: @unchecked Sendable {
     private func draw(force: Bool) {
         guard !finished else { return }
         let now = clock.now
+        if lastDrawn == nil && seconds(now - started) < quietPeriod { return }
         if let last = lastDrawn {
             if completed == lastDrawnCount && !interactive { return }
             let since = seconds(now - last)

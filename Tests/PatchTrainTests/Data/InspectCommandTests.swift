@@ -90,6 +90,16 @@ import PatchTrain
         try expectOneError(data, file: mask, mentions: ["invalid labels", "0..<3"], extra: ["--classes", "3"])
     }
 
+    @Test func niftiWithBadHeaderSizeIsOneError() throws {
+        let data = TinyDataset()
+        // A 348-byte header whose sizeof_hdr field says 400, then a few data bytes.
+        var bytes = [UInt8](repeating: 0, count: 360)
+        withUnsafeBytes(of: Int32(400).littleEndian) { bytes.replaceSubrange(0..<4, with: $0) }
+        let path = data.raw("images/a.nii", bytes)
+        try data.oneHotMask("a.npy", [4, 3, 2], classes: 3)
+        try expectOneError(data, file: path, mentions: ["bad NIfTI header size 400 (expected 348)"])
+    }
+
     @Test func goodDatasetExitsZeroWithQuietStderr() throws {
         let data = TinyDataset()
         try data.goodCase("a")
