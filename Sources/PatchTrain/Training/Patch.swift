@@ -25,6 +25,9 @@ public final class Patch: @unchecked Sendable {
     /// Whether this patch was centred on a foreground voxel (false: uniform position).
     public internal(set) var centredOnForeground = false
 
+    /// Whether this patch allocated its buffers (a stand-alone patch) or views a batch's contiguous block.
+    private let ownsStorage: Bool
+
     public init(extent: Extent3, channels: Int) {
         precondition(extent.x > 0 && extent.y > 0 && extent.z > 0 && channels > 0, "empty patch \(extent)x\(channels)")
         self.extent = extent
@@ -33,9 +36,21 @@ public final class Patch: @unchecked Sendable {
         image.initialize(repeating: 0)
         labels = .allocate(capacity: extent.volume)
         labels.initialize(repeating: 0)
+        ownsStorage = true
+    }
+
+    /// A patch over memory owned by a `PatchBatch`, so a micro-batch is one contiguous `(batch, x, y, z, c)` tensor.
+    init(extent: Extent3, channels: Int, image: UnsafeMutableBufferPointer<Float16>, labels: UnsafeMutableBufferPointer<UInt8>) {
+        precondition(image.count == extent.volume * channels && labels.count == extent.volume, "patch views of the wrong size")
+        self.extent = extent
+        self.channels = channels
+        self.image = image
+        self.labels = labels
+        ownsStorage = false
     }
 
     deinit {
+        guard ownsStorage else { return }
         image.deallocate()
         labels.deallocate()
     }

@@ -18,7 +18,7 @@ public final class Prefetcher: Sendable {
         precondition(microBatch >= 1, "micro-batch must be at least 1")
         self.depth = depth
         self.microBatch = microBatch
-        let slots = (0...depth).map { _ in PatchBatch(patches: (0..<microBatch).map { _ in sampler.makePatch() }) }
+        let slots = (0...depth).map { _ in PatchBatch(count: microBatch, extent: sampler.patchExtent, channels: sampler.channels) }
         shared = PrefetchQueue(sampler: sampler, slots: slots, depth: depth)
         let queue = shared
         let thread = Thread { queue.produce() }

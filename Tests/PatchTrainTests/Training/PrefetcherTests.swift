@@ -36,6 +36,10 @@ import PatchTrain
                 #expect(got.0 == want.0)
                 #expect(got.1 == want.1)
                 #expect(got.2 == want.2)
+                // The micro-batch is one contiguous (batch, x, y, z, c) tensor: patch i is its i-th slice.
+                let n = extent.volume
+                #expect(Array(batch.image[(i * n)..<((i + 1) * n)]) == want.1)
+                #expect(Array(batch.labels[(i * n)..<((i + 1) * n)]) == want.2)
             }
         }
         prefetcher.stop()
