@@ -128,8 +128,9 @@ struct LayerGraphBuilder {
         let output = activation(name, level: level, channels: filters, kind: outputKind, type: outputType)
         var statistics: Int?
         if normalized {
-            // Batch norm: mean and variance per channel; instance norm: per sample and channel.
-            let count = (config.normalization == .batch ? 1 : batch) * 2 * filters
+            // Mean, inverse standard deviation, and the scale and shift consumers read through: per channel for
+            // batch norm, per sample and channel for instance norm.
+            let count = (config.normalization == .batch ? 1 : batch) * 4 * filters
             statistics = tensor("\(name).stats", [count], .float32, .statistics, level: level)
         }
         let inputChannels = sources.map { channels($0.tensor) }.reduce(0, +)

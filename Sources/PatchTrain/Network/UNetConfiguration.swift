@@ -7,9 +7,9 @@ public struct UNetConfiguration: Hashable, Codable, Sendable {
     public var classes: Int
     public var baseFilters: Int
     public var depth: Int
-    public var normalization: Normalization
+    public var normalization: NormalizationKind
 
-    public init(inputChannels: Int = 1, classes: Int = 4, baseFilters: Int = 16, depth: Int = 4, normalization: Normalization = .batch) {
+    public init(inputChannels: Int = 1, classes: Int = 4, baseFilters: Int = 16, depth: Int = 4, normalization: NormalizationKind = .batch) {
         self.inputChannels = inputChannels
         self.classes = classes
         self.baseFilters = baseFilters
@@ -22,12 +22,4 @@ public struct UNetConfiguration: Hashable, Codable, Sendable {
     public var bottleneckFilters: Int { baseFilters << depth }
     /// Patch edges must be multiples of this: one 2× pooling per level.
     public var patchMultiple: Int { 1 << depth }
-}
-
-/// The normalisation after every convolution of a block.
-public enum Normalization: String, Hashable, Codable, Sendable, CaseIterable {
-    /// Statistics over batch and space; running statistics for inference (Keras' momentum 0.99, eps 1e-3).
-    case batch
-    /// Statistics per sample and channel over space, the same in training and inference (nnU-Net's choice for small batches).
-    case instance
 }
