@@ -1,9 +1,9 @@
 # patchtrain — build, test, demo and benchmarks.
-# Release code targets a CPU with F16C/AVX2 (x86-64-v3) when this machine has one: Float16 <-> Float
+# Release code targets a CPU with F16C/AVX2 (haswell = x86-64-v3 feature set; swiftc 6.3 does not accept the name x86-64-v3) when this machine has one: Float16 <-> Float
 # conversions then compile to single vcvtph2ps/vcvtps2ph instructions instead of ~10x slower library calls.
 
 SWIFT ?= swift
-CPU_FLAGS := $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc x86-64-v3")
+CPU_FLAGS := $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 RELEASE := -c release $(CPU_FLAGS)
 BIN := .build/release
 DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev
