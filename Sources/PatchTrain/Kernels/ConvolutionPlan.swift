@@ -1,0 +1,72 @@
+/// The shapes of one 3×3×3 convolution layer and the tiling its kernels use, which fixes the fp32 workspace.
+///
+/// The kernels never build a whole-layer im2col matrix. They walk the output in tiles of whole z-rows
+/// (a row is the `z` voxels at one `(sample, x, y)`), widen the tile's 27-neighbourhoods from fp16 into an fp32
+/// matrix, and hand that to `cblas_sgemm`. A tile holds as many rows as keep the im2col matrix within
+/// `tileFloats` (at least one row), so the workspace is a few MB whatever the patch size, and the planner counts
+/// it by calling `workspaceBytes` with the layer's shapes.
+public struct ConvolutionPlan: Sendable, Hashable {
+    public let batch: Int
+    public let extent: Extent3
+    /// Channels of all input sources together (a decoder's upsampled tensor plus its skip).
+    public let inputChannels: Int
+    public let outputChannels: Int
+    /// z-rows per tile in the forward and weight-gradient passes (im2col of the input, 27·inputChannels wide).
+    public let inputRowsPerTile: Int
+    /// z-rows per tile in the input-gradient pass (im2col of the output gradient, 27·outputChannels wide).
+    public let gradientRowsPerTile: Int
+
+    /// 1M floats (4 MiB) of im2col per tile: large enough that sgemm runs near its peak (hundreds of rows of
+    /// A for every layer of the default U-Net), small enough to stay near the cache.
+    public static let defaultTileFloats = 1 << 20
+
+    public static let taps = 27
+
+    public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
+                tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
+        precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
+        self.batch = batch
+        self.extent = extent
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        let rows = batch * extent.x * extent.y
+        func rowsPerTile(width: Int) -> Int { min(rows, max(1, tileFloats / (extent.z * width))) }
+        inputRowsPerTile = rowsPerTile(width: Self.taps * inputChannels)
+        gradientRowsPerTile = rowsPerTile(width: Self.taps * outputChannels)
+    }
+
+    /// Number of z-rows, `batch · x · y`.
+    public var rows: Int { batch * extent.x * extent.y }
+    public var weightCount: Int { Self.taps * inputChannels * outputChannels }
+    /// Multiply-adds ×2 of one forward pass (the same count for each of the two backward GEMM passes).
+    public var flops: Double { 2 * Double(batch * extent.volume) * Double(weightCount) }
+
+    public var forwardWorkspaceFloats: Int {
+        let voxels = inputRowsPerTile * extent.z
+        return voxels * Self.taps * inputChannels + voxels * outputChannels
+    }
+
+    /// Transposed weights, the output-gradient im2col tile and the fp32 input-gradient tile.
+    public var inputGradientWorkspaceFloats: Int {
+        let voxels = gradientRowsPerTile * extent.z
+        return weightCount + voxels * Self.taps * outputChannels + voxels * inputChannels
+    }
+
+    /// The input im2col tile and the output-gradient tile widened to fp32.
+    public var weightGradientWorkspaceFloats: Int {
+        let voxels = inputRowsPerTile * extent.z
+        return voxels * Self.taps * inputChannels + voxels * outputChannels
+    }
+
+    /// One workspace serves all three passes.
+    public var workspaceFloats: Int {
+        max(forwardWorkspaceFloats, inputGradientWorkspaceFloats, weightGradientWorkspaceFloats)
+    }
+
+    /// Bytes of fp32 workspace a 3×3×3 convolution of these shapes needs (forward and backward).
+    public static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
+                                      tileFloats: Int = ConvolutionPlan.defaultTileFloats) -> Int {
+        ConvolutionPlan(batch: batch, extent: extent, inputChannels: inputChannels, outputChannels: outputChannels,
+                        tileFloats: tileFloats).workspaceFloats * MemoryLayout<Float>.size
+    }
+}
