@@ -1,2 +1,7 @@
 import PatchTrain
-print("patchtrain-bench: no benchmarks yet")
+
+// Subcommands: `conv` (convolution kernels vs sgemm). With no argument, every benchmark runs.
+let arguments = CommandLine.arguments.dropFirst()
+if arguments.isEmpty || arguments.contains("conv") {
+    runConvolutionBenchmark()
+}
