@@ -79,3 +79,34 @@ func roundedToHalf(_ values: [Float]) -> [Float] { values.map { Float(Float16($0
 func index(_ n: Int, _ x: Int, _ y: Int, _ z: Int, _ c: Int, extent e: Extent3, channels: Int) -> Int {
     (((n * e.x + x) * e.y + y) * e.z + z) * channels + c
 }
+
+/// Central differences of a scalar function at `x`, one coordinate at a time.
+func finiteDifferences(at x: [Float], step h: Float, _ f: ([Float]) -> Double) -> [Double] {
+    (0..<x.count).map { i in
+        var p = x, m = x
+        p[i] += h
+        m[i] -= h
+        return (f(p) - f(m)) / Double(p[i] - m[i])
+    }
+}
+
+/// Σ a ⊙ b in fp64: the scalar "loss" whose gradient with respect to a layer's output is `b`.
+func dot(_ a: [Float], _ b: [Float]) -> Double {
+    zip(a, b).reduce(0) { $0 + Double($1.0) * Double($1.1) }
+}
+
+/// Distinct values (a shuffled ramp with spacing `gap`), so that max and ReLU have no near-ties for FD steps < gap/2.
+func distinctValues(_ count: Int, gap: Float, seed: UInt64) -> [Float] {
+    var r = TestRandom(seed: seed)
+    var values = (0..<count).map { Float($0 - count / 2) * gap }
+    for i in stride(from: count - 1, to: 0, by: -1) { values.swapAt(i, Int(r.next() % UInt64(i + 1))) }
+    return values
+}
+
+func withTransform<R>(scale: [Float], shift: [Float], sampleStride: Int, _ body: (NormalizedReLU) -> R) -> R {
+    scale.withUnsafeBufferPointer { s in
+        shift.withUnsafeBufferPointer { t in
+            body(NormalizedReLU(scale: s.baseAddress!, shift: t.baseAddress!, sampleStride: sampleStride))
+        }
+    }
+}
