@@ -20,17 +20,17 @@ public struct Convolution3D: Sendable {
         let columns = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         let tileRows = plan.inputRowsPerTile
         let product = columns + tileRows * plan.extent.z * width
+        let tile = product + tileRows * plan.extent.z * cout
         var row = 0
         while row < plan.rows {
             let count = min(tileRows, plan.rows - row), voxels = count * plan.extent.z
             gatherNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            Matrix.multiply(m: voxels, n: cout, k: width, a: columns, lda: width, b: weights, ldb: cout,
-                            c: product, ldc: cout)
-            for v in 0..<voxels {
-                let p = product + v * cout
-                for o in 0..<cout { p[o] += bias[o] }
-            }
-            store(product, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
+            // Channel-major product [cout × voxels] = Wᵀ · columnsᵀ: OpenBLAS runs this shape (few rows, many
+            // columns) about 1.5× faster than [voxels × cout] when cout is small (measured 30 vs 20 GFLOP/s at 16).
+            Matrix.multiply(m: cout, n: voxels, k: width, a: weights, lda: cout, transposeA: true,
+                            b: columns, ldb: width, transposeB: true, c: product, ldc: voxels)
+            transpose(product, channels: cout, voxels: voxels, bias: bias, into: tile)
+            store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
             row += count
         }
     }
@@ -46,25 +46,27 @@ public struct Convolution3D: Sendable {
         let cin = plan.inputChannels, cout = plan.outputChannels, taps = ConvolutionPlan.taps
         let width = taps * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets times the
-        // per-tap transpose W'[t, co, ci].
-        let transposed = floats
+        // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
+        // weights rearranged as R[ci][t][co]; the product comes out channel-major [cin × voxels] as in forward.
+        let rearranged = floats
         for t in 0..<taps {
             for ci in 0..<cin {
-                for co in 0..<cout { transposed[(t * cout + co) * cin + ci] = weights[(t * cin + ci) * cout + co] }
+                for co in 0..<cout { rearranged[(ci * taps + t) * cout + co] = weights[(t * cin + ci) * cout + co] }
             }
         }
         let tileRows = plan.gradientRowsPerTile
-        let columns = transposed + plan.weightCount
+        let columns = rearranged + plan.weightCount
         let product = columns + tileRows * plan.extent.z * width
+        let tile = product + tileRows * plan.extent.z * cin
         let source = [ActivationSource(outputGradient)]
         var row = 0
         while row < plan.rows {
             let count = min(tileRows, plan.rows - row), voxels = count * plan.extent.z
             gatherNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
-            Matrix.multiply(m: voxels, n: cin, k: width, a: columns, lda: width, b: transposed, ldb: cin,
-                            c: product, ldc: cin)
-            store(product, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
+            Matrix.multiply(m: cin, n: voxels, k: width, a: rearranged, lda: width,
+                            b: columns, ldb: width, transposeB: true, c: product, ldc: voxels)
+            transpose(product, channels: cin, voxels: voxels, bias: nil, into: tile)
+            store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
             row += count
         }
     }
@@ -77,7 +79,11 @@ public struct Convolution3D: Sendable {
         checkSources(sources)
         checkTensor(outputGradient, channels: plan.outputChannels)
         let width = ConvolutionPlan.taps * plan.inputChannels, cout = plan.outputChannels
-        let columns = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        // dWᵀ [cout × width] accumulates over tiles (the [cout × …] shape is the faster one, as in forward) and is
+        // added, transposed, to the caller's gradient once at the end.
+        let accumulator = floats
+        let columns = accumulator + plan.weightCount
         let tileRows = plan.inputRowsPerTile
         let widened = columns + tileRows * plan.extent.z * width
         var row = 0
@@ -92,13 +98,16 @@ public struct Convolution3D: Sendable {
                 outputGradient.read(at: offset, count: voxels * cout, into: widened)
                 gradient = UnsafePointer(widened)
             }
-            Matrix.multiply(m: width, n: cout, k: voxels, a: columns, lda: width, transposeA: true,
-                            b: gradient, ldb: cout, c: weightGradient, ldc: cout, beta: 1)
+            Matrix.multiply(m: cout, n: width, k: voxels, a: gradient, lda: cout, transposeA: true,
+                            b: columns, ldb: width, c: accumulator, ldc: width, beta: row == 0 ? 0 : 1)
             for v in 0..<voxels {
                 let g = gradient + v * cout
                 for o in 0..<cout { biasGradient[o] += g[o] }
             }
             row += count
+        }
+        for k in 0..<width {
+            for o in 0..<cout { weightGradient[k * cout + o] += accumulator[o * width + k] }
         }
     }
 
@@ -135,6 +144,21 @@ public struct Convolution3D: Sendable {
                     column += c
                 }
             }
+        }
+    }
+
+    /// `[channels × voxels]` → `[voxels × channels]`, adding the bias when given.
+    func transpose(_ product: UnsafePointer<Float>, channels: Int, voxels: Int, bias: UnsafePointer<Float>?,
+                   into tile: UnsafeMutablePointer<Float>) {
+        // Blocks of 64 voxels keep both sides' cache lines live.
+        var start = 0
+        while start < voxels {
+            let end = min(start + 64, voxels)
+            for c in 0..<channels {
+                let b = bias?[c] ?? 0, from = product + c * voxels
+                for v in start..<end { tile[v * channels + c] = from[v] + b }
+            }
+            start = end
         }
     }
 

@@ -41,21 +41,22 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Multiply-adds ×2 of one forward pass (the same count for each of the two backward GEMM passes).
     public var flops: Double { 2 * Double(batch * extent.volume) * Double(weightCount) }
 
+    /// The im2col tile, the GEMM's channel-major product and its channel-last transpose.
     public var forwardWorkspaceFloats: Int {
         let voxels = inputRowsPerTile * extent.z
-        return voxels * Self.taps * inputChannels + voxels * outputChannels
+        return voxels * Self.taps * inputChannels + 2 * voxels * outputChannels
     }
 
-    /// Transposed weights, the output-gradient im2col tile and the fp32 input-gradient tile.
+    /// Rearranged weights, the output-gradient im2col tile, the channel-major product and its transpose.
     public var inputGradientWorkspaceFloats: Int {
         let voxels = gradientRowsPerTile * extent.z
-        return weightCount + voxels * Self.taps * outputChannels + voxels * inputChannels
+        return weightCount + voxels * Self.taps * outputChannels + 2 * voxels * inputChannels
     }
 
-    /// The input im2col tile and the output-gradient tile widened to fp32.
+    /// A transposed weight-gradient accumulator, the input im2col tile and the output-gradient tile in fp32.
     public var weightGradientWorkspaceFloats: Int {
         let voxels = inputRowsPerTile * extent.z
-        return voxels * Self.taps * inputChannels + voxels * outputChannels
+        return weightCount + voxels * Self.taps * inputChannels + voxels * outputChannels
     }
 
     /// One workspace serves all three passes.
