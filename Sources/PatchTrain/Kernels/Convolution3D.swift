@@ -16,20 +16,32 @@ public struct Convolution3D: Sendable {
                         output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         checkSources(sources)
         checkTensor(output, channels: plan.outputChannels)
-        let width = ConvolutionPlan.taps * plan.inputChannels, cout = plan.outputChannels
-        let columns = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        let tileRows = plan.inputRowsPerTile
-        let product = columns + tileRows * plan.extent.z * width
-        let tile = product + tileRows * plan.extent.z * cout
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
+        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        // Per z tap kz, the in-plane weights as one [9·cin × cout] block: byDepth[kz][kx·3+ky][ci][co].
+        let byDepth = floats
+        for plane in 0..<9 {
+            for kz in 0..<3 {
+                (byDepth + (kz * 9 + plane) * cin * cout).update(from: weights + ((plane * 3 + kz) * cin) * cout,
+                                                                  count: cin * cout)
+            }
+        }
+        let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let columns = byDepth + plan.weightCount
+        let product = columns + padded * width
+        let tile = product + padded * cout
         var row = 0
         while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), voxels = count * plan.extent.z
-            gatherNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // Channel-major product [cout × voxels] = Wᵀ · columnsᵀ: OpenBLAS runs this shape (few rows, many
-            // columns) about 1.5× faster than [voxels × cout] when cout is small (measured 30 vs 20 GFLOP/s at 16).
-            Matrix.multiply(m: cout, n: voxels, k: width, a: weights, lda: cout, transposeA: true,
-                            b: columns, ldb: width, transposeB: true, c: product, ldc: voxels)
-            transpose(product, channels: cout, voxels: voxels, bias: bias, into: tile)
+            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2) - 2
+            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+            // Channel-major product [cout × n] = Σ_kz W_kzᵀ · (columns shifted by kz voxels)ᵀ. OpenBLAS runs this
+            // shape (few rows, many columns) about 1.5× faster than [n × cout] when cout is small.
+            for kz in 0..<3 {
+                Matrix.multiply(m: cout, n: n, k: width, a: byDepth + kz * width * cout, lda: cout, transposeA: true,
+                                b: columns + kz * width, ldb: width, transposeB: true, c: product, ldc: n,
+                                beta: kz == 0 ? 0 : 1)
+            }
+            transpose(product, columns: n, channels: cout, rowCount: count, bias: bias, into: tile)
             store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
             row += count
         }
@@ -43,29 +55,35 @@ public struct Convolution3D: Sendable {
         checkTensor(outputGradient, channels: plan.outputChannels)
         precondition(inputGradients.reduce(0) { $0 + $1.channels } == plan.inputChannels, "input gradient channels")
         for g in inputGradients { checkTensor(g, channels: g.channels) }
-        let cin = plan.inputChannels, cout = plan.outputChannels, taps = ConvolutionPlan.taps
-        let width = taps * cout
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
-        // weights rearranged as R[ci][t][co]; the product comes out channel-major [cin × voxels] as in forward.
+        // weights rearranged per z tap as [ci][kx·3+ky][co].
         let rearranged = floats
-        for t in 0..<taps {
-            for ci in 0..<cin {
-                for co in 0..<cout { rearranged[(ci * taps + t) * cout + co] = weights[(t * cin + ci) * cout + co] }
+        for plane in 0..<9 {
+            for kz in 0..<3 {
+                for ci in 0..<cin {
+                    (rearranged + ((kz * cin + ci) * 9 + plane) * cout).update(
+                        from: weights + ((plane * 3 + kz) * cin + ci) * cout, count: cout)
+                }
             }
         }
-        let tileRows = plan.gradientRowsPerTile
+        let tileRows = plan.gradientRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
         let columns = rearranged + plan.weightCount
-        let product = columns + tileRows * plan.extent.z * width
-        let tile = product + tileRows * plan.extent.z * cin
+        let product = columns + padded * width
+        let tile = product + padded * cin
         let source = [ActivationSource(outputGradient)]
         var row = 0
         while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), voxels = count * plan.extent.z
-            gatherNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
-            Matrix.multiply(m: cin, n: voxels, k: width, a: rearranged, lda: width,
-                            b: columns, ldb: width, transposeB: true, c: product, ldc: voxels)
-            transpose(product, channels: cin, voxels: voxels, bias: nil, into: tile)
+            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2) - 2
+            gatherPlaneNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
+            // The z tap kz reads dY at z − (kz − 1): the columns shifted by 2 − kz voxels.
+            for kz in 0..<3 {
+                Matrix.multiply(m: cin, n: n, k: width, a: rearranged + kz * cin * width, lda: width,
+                                b: columns + (2 - kz) * width, ldb: width, transposeB: true, c: product, ldc: n,
+                                beta: kz == 0 ? 0 : 1)
+            }
+            transpose(product, columns: n, channels: cin, rowCount: count, bias: nil, into: tile)
             store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
             row += count
         }
@@ -78,68 +96,75 @@ public struct Convolution3D: Sendable {
                                 workspace: UnsafeMutableRawPointer) {
         checkSources(sources)
         checkTensor(outputGradient, channels: plan.outputChannels)
-        let width = ConvolutionPlan.taps * plan.inputChannels, cout = plan.outputChannels
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
+        let ez = plan.extent.z
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        // dWᵀ [cout × width] accumulates over tiles (the [cout × …] shape is the faster one, as in forward) and is
-        // added, transposed, to the caller's gradient once at the end.
+        // Per z tap, dW_kzᵀ [cout × 9·cin] accumulates over tiles (the [cout × …] shape is the faster one, as in
+        // forward) and is added, rearranged, to the caller's gradient once at the end.
         let accumulator = floats
+        let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
         let columns = accumulator + plan.weightCount
-        let tileRows = plan.inputRowsPerTile
-        let widened = columns + tileRows * plan.extent.z * width
+        let gradient = columns + padded * width
         var row = 0
         while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), voxels = count * plan.extent.z
-            gatherNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            let offset = row * plan.extent.z * cout
-            let gradient: UnsafePointer<Float>
-            if outputGradient.element == .float32 {
-                gradient = UnsafePointer(outputGradient.base.assumingMemoryBound(to: Float.self) + offset)
-            } else {
-                outputGradient.read(at: offset, count: voxels * cout, into: widened)
-                gradient = UnsafePointer(widened)
+            let count = min(tileRows, plan.rows - row), n = count * (ez + 2) - 2
+            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+            // dY in the same padded voxel order, zero at the padding so those positions contribute nothing.
+            for r in 0..<count {
+                let rowGradient = gradient + r * (ez + 2) * cout
+                rowGradient.update(repeating: 0, count: cout)
+                (rowGradient + (ez + 1) * cout).update(repeating: 0, count: cout)
+                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: rowGradient + cout)
+                for v in 1...ez {
+                    let g = rowGradient + v * cout
+                    for o in 0..<cout { biasGradient[o] += g[o] }
+                }
             }
-            Matrix.multiply(m: cout, n: width, k: voxels, a: gradient, lda: cout, transposeA: true,
-                            b: columns, ldb: width, c: accumulator, ldc: width, beta: row == 0 ? 0 : 1)
-            for v in 0..<voxels {
-                let g = gradient + v * cout
-                for o in 0..<cout { biasGradient[o] += g[o] }
+            for kz in 0..<3 {
+                Matrix.multiply(m: cout, n: width, k: n, a: gradient + cout, lda: cout, transposeA: true,
+                                b: columns + kz * width, ldb: width, c: accumulator + kz * cout * width, ldc: width,
+                                beta: row == 0 ? 0 : 1)
             }
             row += count
         }
-        for k in 0..<width {
-            for o in 0..<cout { weightGradient[k * cout + o] += accumulator[o * width + k] }
+        for kz in 0..<3 {
+            for plane in 0..<9 {
+                for ci in 0..<cin {
+                    let to = weightGradient + ((plane * 3 + kz) * cin + ci) * cout
+                    let from = accumulator + kz * cout * width + plane * cin + ci
+                    for o in 0..<cout { to[o] += from[o * width] }
+                }
+            }
         }
     }
 
     // MARK: - Tiles
 
-    /// Fills the im2col matrix of rows `firstRow ..< firstRow + rowCount`: voxel u's row holds, for each tap t in
-    /// `[kx][ky][kz]` order and each source in order, that source's channels at `u + direction · d(t)`, zero outside.
-    func gatherNeighbourhoods(_ sources: [ActivationSource], direction: Int, firstRow: Int, rowCount: Int,
-                              into columns: UnsafeMutablePointer<Float>) {
+    /// Fills the padded 9-tap im2col matrix of rows `firstRow ..< firstRow + rowCount`: padded voxel `zp` of tile
+    /// row r (matrix row `r·(z+2) + zp`) holds, for each in-plane tap `(kx, ky)` and each source in order, that
+    /// source's channels at `(x + direction·(kx−1), y + direction·(ky−1), zp − 1)`, zero outside the volume.
+    func gatherPlaneNeighbourhoods(_ sources: [ActivationSource], direction: Int, firstRow: Int, rowCount: Int,
+                                   into columns: UnsafeMutablePointer<Float>) {
         let ex = plan.extent.x, ey = plan.extent.y, ez = plan.extent.z
         let channels = sources.reduce(0) { $0 + $1.channels }
-        let width = ConvolutionPlan.taps * channels
+        let width = ConvolutionPlan.planeTaps * channels
         for r in 0..<rowCount {
             let row = firstRow + r
             let sample = row / (ex * ey), x = (row / ey) % ex, y = row % ey
-            let rowColumns = columns + r * ez * width
-            for t in 0..<ConvolutionPlan.taps {
-                let dx = direction * (t / 9 - 1), dy = direction * ((t / 3) % 3 - 1), dz = direction * (t % 3 - 1)
-                let xs = x + dx, ys = y + dy
+            let rowColumns = columns + r * (ez + 2) * width
+            for plane in 0..<9 {
+                let xs = x + direction * (plane / 3 - 1), ys = y + direction * (plane % 3 - 1)
                 let inside = xs >= 0 && xs < ex && ys >= 0 && ys < ey
-                // Output voxels z in lo..<hi read input z + dz; the (at most one) voxel at each end reads padding.
-                let lo = max(0, -dz), hi = min(ez, ez - dz)
-                var column = t * channels
+                var column = plane * channels
                 for source in sources {
                     let c = source.channels
+                    (rowColumns + column).update(repeating: 0, count: c)
+                    (rowColumns + (ez + 1) * width + column).update(repeating: 0, count: c)
                     if inside {
-                        for z in 0..<lo { (rowColumns + z * width + column).update(repeating: 0, count: c) }
-                        for z in hi..<ez { (rowColumns + z * width + column).update(repeating: 0, count: c) }
-                        source.readVoxels(sample: sample, voxel: (xs * ey + ys) * ez + lo + dz, voxelCount: hi - lo,
-                                          into: rowColumns + lo * width + column, destinationStride: width)
+                        source.readVoxels(sample: sample, voxel: (xs * ey + ys) * ez, voxelCount: ez,
+                                          into: rowColumns + width + column, destinationStride: width)
                     } else {
-                        for z in 0..<ez { (rowColumns + z * width + column).update(repeating: 0, count: c) }
+                        for z in 1...ez { (rowColumns + z * width + column).update(repeating: 0, count: c) }
                     }
                     column += c
                 }
@@ -147,18 +172,23 @@ public struct Convolution3D: Sendable {
         }
     }
 
-    /// `[channels × voxels]` → `[voxels × channels]`, adding the bias when given.
-    func transpose(_ product: UnsafePointer<Float>, channels: Int, voxels: Int, bias: UnsafePointer<Float>?,
-                   into tile: UnsafeMutablePointer<Float>) {
-        // Blocks of 64 voxels keep both sides' cache lines live.
-        var start = 0
-        while start < voxels {
-            let end = min(start + 64, voxels)
-            for c in 0..<channels {
-                let b = bias?[c] ?? 0, from = product + c * voxels
-                for v in start..<end { tile[v * channels + c] = from[v] + b }
+    /// Channel-major product over padded voxels `[channels × columns]` → channel-last `[voxels × channels]` of the
+    /// real voxels (column `r·(z+2) + z` is voxel z of tile row r), adding the bias when given.
+    func transpose(_ product: UnsafePointer<Float>, columns: Int, channels: Int, rowCount: Int,
+                   bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+        let ez = plan.extent.z
+        for r in 0..<rowCount {
+            let to = tile + r * ez * channels
+            var start = 0
+            // Blocks of 64 voxels keep both sides' cache lines live.
+            while start < ez {
+                let end = min(start + 64, ez)
+                for c in 0..<channels {
+                    let b = bias?[c] ?? 0, from = product + c * columns + r * (ez + 2)
+                    for z in start..<end { to[z * channels + c] = from[z] + b }
+                }
+                start = end
             }
-            start = end
         }
     }
 

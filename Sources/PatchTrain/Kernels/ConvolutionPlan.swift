@@ -1,19 +1,21 @@
 /// The shapes of one 3×3×3 convolution layer and the tiling its kernels use, which fixes the fp32 workspace.
 ///
 /// The kernels never build a whole-layer im2col matrix. They walk the output in tiles of whole z-rows
-/// (a row is the `z` voxels at one `(sample, x, y)`), widen the tile's 27-neighbourhoods from fp16 into an fp32
-/// matrix, and hand that to `cblas_sgemm`. A tile holds as many rows as keep the im2col matrix within
-/// `tileFloats` (at least one row), so the workspace is a few MB whatever the patch size, and the planner counts
-/// it by calling `workspaceBytes` with the layer's shapes.
+/// (a row is the `z` voxels at one `(sample, x, y)`), widen the tile's 3×3 in-plane neighbourhoods from fp16 into
+/// an fp32 matrix (each z-row padded by one zero voxel at either end), and hand that to `cblas_sgemm` three times,
+/// offset by one voxel for each of the z taps — a 9-tap im2col instead of 27, a third of the memory traffic, which
+/// is what bounds the small-channel layers. A tile holds as many rows as keep that matrix within `tileFloats`
+/// (at least one row), so the workspace is a few MB whatever the patch size, and the planner counts it by calling
+/// `workspaceBytes` with the layer's shapes.
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
     /// Channels of all input sources together (a decoder's upsampled tensor plus its skip).
     public let inputChannels: Int
     public let outputChannels: Int
-    /// z-rows per tile in the forward and weight-gradient passes (im2col of the input, 27·inputChannels wide).
+    /// z-rows per tile in the forward and weight-gradient passes (im2col of the input, 9·inputChannels wide).
     public let inputRowsPerTile: Int
-    /// z-rows per tile in the input-gradient pass (im2col of the output gradient, 27·outputChannels wide).
+    /// z-rows per tile in the input-gradient pass (im2col of the output gradient, 9·outputChannels wide).
     public let gradientRowsPerTile: Int
 
     /// 1M floats (4 MiB) of im2col per tile: large enough that sgemm runs near its peak (hundreds of rows of
@@ -21,6 +23,8 @@ public struct ConvolutionPlan: Sendable, Hashable {
     public static let defaultTileFloats = 1 << 20
 
     public static let taps = 27
+    /// Taps gathered per voxel; the third (z) dimension comes from shifting the GEMM's operand.
+    public static let planeTaps = 9
 
     public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
@@ -30,9 +34,9 @@ public struct ConvolutionPlan: Sendable, Hashable {
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         let rows = batch * extent.x * extent.y
-        func rowsPerTile(width: Int) -> Int { min(rows, max(1, tileFloats / (extent.z * width))) }
-        inputRowsPerTile = rowsPerTile(width: Self.taps * inputChannels)
-        gradientRowsPerTile = rowsPerTile(width: Self.taps * outputChannels)
+        func rowsPerTile(width: Int) -> Int { min(rows, max(1, tileFloats / ((extent.z + 2) * width))) }
+        inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
+        gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
     }
 
     /// Number of z-rows, `batch · x · y`.
@@ -41,22 +45,25 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Multiply-adds ×2 of one forward pass (the same count for each of the two backward GEMM passes).
     public var flops: Double { 2 * Double(batch * extent.volume) * Double(weightCount) }
 
-    /// The im2col tile, the GEMM's channel-major product and its channel-last transpose.
+    /// Rows of the padded im2col matrix of a tile: `rowsPerTile · (z + 2)`.
+    func paddedVoxels(rowsPerTile: Int) -> Int { rowsPerTile * (extent.z + 2) }
+
+    /// Rearranged weights, the im2col tile, the GEMM's channel-major product and its channel-last transpose.
     public var forwardWorkspaceFloats: Int {
-        let voxels = inputRowsPerTile * extent.z
-        return voxels * Self.taps * inputChannels + 2 * voxels * outputChannels
+        let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
+        return weightCount + n * Self.planeTaps * inputChannels + 2 * n * outputChannels
     }
 
     /// Rearranged weights, the output-gradient im2col tile, the channel-major product and its transpose.
     public var inputGradientWorkspaceFloats: Int {
-        let voxels = gradientRowsPerTile * extent.z
-        return weightCount + voxels * Self.taps * outputChannels + 2 * voxels * inputChannels
+        let n = paddedVoxels(rowsPerTile: gradientRowsPerTile)
+        return weightCount + n * Self.planeTaps * outputChannels + 2 * n * inputChannels
     }
 
-    /// A transposed weight-gradient accumulator, the input im2col tile and the output-gradient tile in fp32.
+    /// A transposed weight-gradient accumulator, the input im2col tile and the (padded) output-gradient tile.
     public var weightGradientWorkspaceFloats: Int {
-        let voxels = inputRowsPerTile * extent.z
-        return weightCount + voxels * Self.taps * inputChannels + voxels * outputChannels
+        let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
+        return weightCount + n * Self.planeTaps * inputChannels + n * outputChannels
     }
 
     /// One workspace serves all three passes.
