@@ -17,11 +17,69 @@ func runConvolutionBenchmark(threads: Int = 2) {
             print("conv3x3x3 \(channels)→\(channels) \(edge)³ fp16 \(name): \(format(gflops)) GFLOP/s "
                   + "(\(format(100 * gflops / sgemm))% of sgemm)")
         }
-        let tile = plan.inputRowsPerTile * plan.extent.z
-        print("  sgemm alone at the forward tile shape [\(channels) × \(27 * channels)]·[\(27 * channels) × \(tile)]: "
-              + "\(format(tileSgemmGFLOPS(m: channels, k: 27 * channels, n: tile))) GFLOP/s")
+        let tile = plan.inputRowsPerTile * (plan.extent.z + 2)
+        print("  sgemm alone at one forward GEMM shape [\(channels) × \(9 * channels)]·[\(9 * channels) × \(tile)]: "
+              + "\(format(tileSgemmGFLOPS(m: channels, k: 9 * channels, n: tile))) GFLOP/s")
         print("  workspace \(plan.workspaceFloats * 4 / 1024) KiB, \(plan.inputRowsPerTile) z-rows per tile")
     }
+}
+
+/// `patchtrain-bench block`: one U-Net conv block (Conv 3×3×3 → BN → ReLU, twice; 16→16 channels, 128³, batch 1)
+/// forward and backward as training runs it — fp16 activations, fp32 activation gradients — in seconds, to set
+/// beside PyTorch's fp32 `ConvBlock` (`scripts/torch_conv_block_bench.py`) measured in the same window.
+func runConvolutionBlockBenchmark(threads: Int = 2, edge: Int = 128, channels: Int = 16) {
+    Matrix.setThreads(threads)
+    let extent = Extent3(edge, edge, edge), count = extent.volume * channels
+    let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: channels, outputChannels: channels)
+    let conv = Convolution3D(plan: plan)
+    let norm = Normalization(kind: .batch, batch: 1, extent: extent, channels: channels)
+    let workspace = UnsafeMutableRawPointer.allocate(byteCount: max(plan.workspaceFloats, norm.workspaceFloats) * 4, alignment: 64)
+    func tensor(_ element: ActivationElement) -> ActivationTensor {
+        let p = UnsafeMutableRawPointer.allocate(byteCount: count * element.byteSize, alignment: 64)
+        p.initializeMemory(as: UInt8.self, repeating: 0, count: count * element.byteSize)
+        return ActivationTensor(base: p, batch: 1, extent: extent, channels: channels, element: element)
+    }
+    let input = tensor(.float16), raw1 = tensor(.float16), raw2 = tensor(.float16)
+    let upstream = tensor(.float32), gradientA = tensor(.float32), gradientRaw = tensor(.float32), gradientInput = tensor(.float32)
+    defer { for t in [input, raw1, raw2, upstream, gradientA, gradientRaw, gradientInput] { t.base.deallocate() }; workspace.deallocate() }
+    var values = [Float](repeating: 0, count: count)
+    for i in 0..<count { values[i] = Float((i * 7919) % 1000) / 500 - 1 }
+    input.write(values, at: 0, count: count)
+    upstream.write(values, at: 0, count: count)
+    let w1 = [Float](repeating: 0.01, count: plan.weightCount), w2 = w1, bias = [Float](repeating: 0, count: channels)
+    let gamma = [Float](repeating: 1, count: channels), beta = [Float](repeating: 0, count: channels)
+    var dw = [Float](repeating: 0, count: plan.weightCount), db = [Float](repeating: 0, count: channels)
+    var dGamma = db, dBeta = db
+    // Per-channel statistics: mean, inverse std, scale, shift of each BN (0–3, 4–7), running mean/var (8–11).
+    let statistics = UnsafeMutablePointer<Float>.allocate(capacity: 12 * channels)
+    statistics.initialize(repeating: 1, count: 12 * channels)
+    defer { statistics.deallocate() }
+    func stats(_ i: Int) -> UnsafeMutablePointer<Float> { statistics + i * channels }
+    let time = seconds(repeats: 2) {
+        conv.forward(sources: [ActivationSource(input)], weights: w1, bias: bias, output: raw1, workspace: workspace)
+        norm.trainingForward(raw: raw1, gamma: gamma, beta: beta, mean: stats(0), inverseStd: stats(1), scale: stats(2),
+                             shift: stats(3), runningMean: stats(8), runningVariance: stats(9), workspace: workspace)
+        let t1 = norm.transform(scale: stats(2), shift: stats(3))
+        conv.forward(sources: [ActivationSource(raw1, transform: t1)], weights: w2, bias: bias, output: raw2,
+                     workspace: workspace)
+        norm.trainingForward(raw: raw2, gamma: gamma, beta: beta, mean: stats(4), inverseStd: stats(5), scale: stats(6),
+                             shift: stats(7), runningMean: stats(10), runningVariance: stats(11), workspace: workspace)
+        // Backward: BN2, conv2 (weights, input), BN1, conv1 (weights, input).
+        norm.backward(raw: raw2, activationGradient: upstream, gamma: gamma, mean: stats(4), inverseStd: stats(5),
+                      scale: stats(6), shift: stats(7), rawGradient: gradientRaw, gammaGradient: &dGamma,
+                      betaGradient: &dBeta, workspace: workspace)
+        conv.backwardWeights(sources: [ActivationSource(raw1, transform: t1)], outputGradient: gradientRaw,
+                             weightGradient: &dw, biasGradient: &db, workspace: workspace)
+        conv.backwardInput(outputGradient: gradientRaw, weights: w2, inputGradients: [gradientA], workspace: workspace)
+        norm.backward(raw: raw1, activationGradient: gradientA, gamma: gamma, mean: stats(0), inverseStd: stats(1),
+                      scale: stats(2), shift: stats(3), rawGradient: gradientRaw, gammaGradient: &dGamma,
+                      betaGradient: &dBeta, workspace: workspace)
+        conv.backwardWeights(sources: [ActivationSource(input)], outputGradient: gradientRaw, weightGradient: &dw,
+                             biasGradient: &db, workspace: workspace)
+        conv.backwardInput(outputGradient: gradientRaw, weights: w1, inputGradients: [gradientInput], workspace: workspace)
+    }
+    print("conv block \(channels)→\(channels) \(edge)³ fwd+bwd (fp16 activations, fp32 gradients, \(threads) threads): "
+          + "\(String(format: "%.3f", time)) s (6 conv GEMM passes: \(format(6 * plan.flops / time * 1e-9)) GFLOP/s)")
 }
 
 private func format(_ v: Double) -> String { String(format: "%.1f", v) }
