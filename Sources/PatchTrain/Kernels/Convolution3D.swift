@@ -20,30 +20,30 @@ public struct Convolution3D: Sendable {
         checkTensor(output, channels: plan.outputChannels)
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        // Per z tap kz, the in-plane weights as one [9·cin × cout] block: byDepth[kz][kx·3+ky][ci][co].
-        let byDepth = floats
+        // The in-plane weights of the three z taps side by side: stacked[kx·3+ky][ci][kz][co], [9·cin × 3·cout].
+        let stacked = floats
         for plane in 0..<9 {
-            for kz in 0..<3 {
-                (byDepth + (kz * 9 + plane) * cin * cout).update(from: weights + ((plane * 3 + kz) * cin) * cout,
-                                                                  count: cin * cout)
+            for ci in 0..<cin {
+                for kz in 0..<3 {
+                    (stacked + ((plane * cin + ci) * 3 + kz) * cout).update(
+                        from: weights + ((plane * 3 + kz) * cin + ci) * cout, count: cout)
+                }
             }
         }
         let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
-        let columns = byDepth + plan.weightCount
+        let columns = stacked + plan.weightCount
         let product = columns + padded * width
-        let tile = product + padded * cout
+        let tile = product + 3 * padded * cout
         var row = 0
         while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2) - 2
+            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // Channel-major product [cout × n] = Σ_kz W_kzᵀ · (columns shifted by kz voxels)ᵀ. OpenBLAS runs this
-            // shape (few rows, many columns) about 1.5× faster than [n × cout] when cout is small.
-            for kz in 0..<3 {
-                Matrix.multiply(m: cout, n: n, k: width, a: byDepth + kz * width * cout, lda: cout, transposeA: true,
-                                b: columns + kz * width, ldb: width, transposeB: true, c: product, ldc: n,
-                                beta: kz == 0 ? 0 : 1)
-            }
-            transpose(product, columns: n, channels: cout, rowCount: count, bias: bias, into: tile)
+            // Channel-major [3·cout × n] = stackedᵀ · columnsᵀ: row kz·cout + co is z tap kz's contribution at each
+            // padded voxel; output voxel z sums tap kz at padded position z + kz.
+            Matrix.multiply(m: 3 * cout, n: n, k: width, a: stacked, lda: 3 * cout, transposeA: true,
+                            b: columns, ldb: width, transposeB: true, c: product, ldc: n)
+            sumTapsTransposing(product, columns: n, channels: cout, rowCount: count, bias: bias,
+                               into: tile)
             store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
             row += count
         }
@@ -60,7 +60,7 @@ public struct Convolution3D: Sendable {
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
-        // weights rearranged per z tap as [ci][kx·3+ky][co].
+        // weights rearranged as [kz][ci][kx·3+ky][co], i.e. [3·cin × 9·cout].
         let rearranged = floats
         for plane in 0..<9 {
             for kz in 0..<3 {
@@ -73,19 +73,17 @@ public struct Convolution3D: Sendable {
         let tileRows = plan.gradientRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
         let columns = rearranged + plan.weightCount
         let product = columns + padded * width
-        let tile = product + padded * cin
+        let tile = product + 3 * padded * cin
         let source = [ActivationSource(outputGradient)]
         var row = 0
         while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2) - 2
+            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
-            // The z tap kz reads dY at z − (kz − 1): the columns shifted by 2 − kz voxels.
-            for kz in 0..<3 {
-                Matrix.multiply(m: cin, n: n, k: width, a: rearranged + kz * cin * width, lda: width,
-                                b: columns + (2 - kz) * width, ldb: width, transposeB: true, c: product, ldc: n,
-                                beta: kz == 0 ? 0 : 1)
-            }
-            transpose(product, columns: n, channels: cin, rowCount: count, bias: nil, into: tile)
+            Matrix.multiply(m: 3 * cin, n: n, k: width, a: rearranged, lda: width,
+                            b: columns, ldb: width, transposeB: true, c: product, ldc: n)
+            // z tap kz reads dY at z − (kz − 1): padded position z + 2 − kz.
+            sumTapsTransposing(product, columns: n, channels: cin, rowCount: count, bias: nil,
+                               into: tile, mirrored: true)
             store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
             row += count
         }
@@ -99,34 +97,42 @@ public struct Convolution3D: Sendable {
         checkSources(sources)
         checkTensor(outputGradient, channels: plan.outputChannels)
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
-        let ez = plan.extent.z
+        let ez = plan.extent.z, p = ez + 2
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        // Per z tap, dW_kzᵀ [cout × 9·cin] accumulates over tiles (the [cout × …] shape is the faster one, as in
-        // forward) and is added, rearranged, to the caller's gradient once at the end.
+        // dW_kzᵀ for the three z taps, [3·cout × 9·cin], accumulates over tiles and is added, rearranged, to the
+        // caller's gradient once at the end.
         let accumulator = floats
         let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
         let columns = accumulator + plan.weightCount
-        let gradient = columns + padded * width
+        let stackedGradient = columns + padded * width
+        let rows = stackedGradient + 3 * padded * cout
         var row = 0
         while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), n = count * (ez + 2) - 2
+            let count = min(tileRows, plan.rows - row), n = count * p
             gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // dY in the same padded voxel order, zero at the padding so those positions contribute nothing.
-            for r in 0..<count {
-                let rowGradient = gradient + r * (ez + 2) * cout
-                rowGradient.update(repeating: 0, count: cout)
-                (rowGradient + (ez + 1) * cout).update(repeating: 0, count: cout)
-                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: rowGradient + cout)
-                for v in 1...ez {
-                    let g = rowGradient + v * cout
-                    for o in 0..<cout { biasGradient[o] += g[o] }
+            // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with shifts,
+            // zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
+            inParallel(count) { r in
+                let dy = rows + r * ez * cout
+                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
+                for zp in 0..<p {
+                    let to = stackedGradient + (r * p + zp) * 3 * cout
+                    for kz in 0..<3 {
+                        let z = zp - kz  // voxel z of this row sits at padded position zp = z + kz (shifted by 1 − kz)
+                        if z >= 0 && z < ez {
+                            (to + kz * cout).update(from: dy + z * cout, count: cout)
+                        } else {
+                            (to + kz * cout).update(repeating: 0, count: cout)
+                        }
+                    }
                 }
             }
-            for kz in 0..<3 {
-                Matrix.multiply(m: cout, n: width, k: n, a: gradient + cout, lda: cout, transposeA: true,
-                                b: columns + kz * width, ldb: width, c: accumulator + kz * cout * width, ldc: width,
-                                beta: row == 0 ? 0 : 1)
+            for v in 0..<(count * ez) {
+                let g = rows + v * cout
+                for o in 0..<cout { biasGradient[o] += g[o] }
             }
+            Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
+                            b: columns, ldb: width, c: accumulator, ldc: width, beta: row == 0 ? 0 : 1)
             row += count
         }
         for kz in 0..<3 {
@@ -195,10 +201,12 @@ public struct Convolution3D: Sendable {
     /// Threads for the work around the GEMMs; the executor sets it with OpenBLAS's (one per core).
     nonisolated(unsafe) public static var workers = 2
 
-    /// Channel-major product over padded voxels `[channels × columns]` → channel-last `[voxels × channels]` of the
-    /// real voxels (column `r·(z+2) + z` is voxel z of tile row r), adding the bias when given.
-    func transpose(_ product: UnsafePointer<Float>, columns: Int, channels: Int, rowCount: Int,
-                   bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+    /// From the channel-major product of all three z taps `[3·channels × columns]` over padded voxels to the
+    /// channel-last tile `[voxels × channels]` of the real voxels: voxel z of tile row r sums, for each tap kz, column
+    /// `r·(z+2) + z + kz` (forward) or `r·(z+2) + z + 2 − kz` (`mirrored`, the input gradient), plus the bias.
+    func sumTapsTransposing(_ product: UnsafePointer<Float>, columns: Int, channels: Int, rowCount: Int,
+                            bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>,
+                            mirrored: Bool = false) {
         let ez = plan.extent.z
         inParallel(rowCount) { r in
             let to = tile + r * ez * channels
@@ -207,8 +215,11 @@ public struct Convolution3D: Sendable {
             while start < ez {
                 let end = min(start + 64, ez)
                 for c in 0..<channels {
-                    let b = bias?[c] ?? 0, from = product + c * columns + r * (ez + 2)
-                    for z in start..<end { to[z * channels + c] = from[z] + b }
+                    let b = bias?[c] ?? 0, base = r * (ez + 2)
+                    let t0 = product + c * columns + base + (mirrored ? 2 : 0)
+                    let t1 = product + (channels + c) * columns + base + 1
+                    let t2 = product + (2 * channels + c) * columns + base + (mirrored ? 0 : 2)
+                    for z in start..<end { to[z * channels + c] = t0[z] + t1[z] + t2[z] + b }
                 }
                 start = end
             }
