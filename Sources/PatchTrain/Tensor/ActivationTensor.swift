@@ -124,8 +124,28 @@ public struct ActivationSource: @unchecked Sendable {
         if destinationStride == c {
             tensor.read(at: start, count: voxelCount * c, into: destination)
         } else {
-            for i in 0..<voxelCount {
-                tensor.read(at: start + i * c, count: c, into: destination + i * destinationStride)
+            // One voxel's channels at a time into a strided matrix (the im2col gather): the element switch is
+            // hoisted out of the loop, and the common 16-channel fp16 case is one vcvtph2ps pair per voxel.
+            switch tensor.element {
+            case .float16:
+                let from = UnsafeRawPointer(tensor.base) + 2 * start
+                if c == 16 {
+                    for i in 0..<voxelCount {
+                        let half = from.loadUnaligned(fromByteOffset: 32 * i, as: SIMD16<Float16>.self)
+                        UnsafeMutableRawPointer(destination + i * destinationStride)
+                            .storeBytes(of: SIMD16<Float>(half), as: SIMD16<Float>.self)
+                    }
+                } else {
+                    let halves = from.assumingMemoryBound(to: Float16.self)
+                    for i in 0..<voxelCount {
+                        Precision.widen(halves + i * c, into: destination + i * destinationStride, count: c)
+                    }
+                }
+            case .float32:
+                let singles = tensor.base.assumingMemoryBound(to: Float.self) + start
+                for i in 0..<voxelCount {
+                    (destination + i * destinationStride).update(from: singles + i * c, count: c)
+                }
             }
         }
         guard let t = transform else { return }
