@@ -1,3 +1,5 @@
+import Foundation
+
 /// Which statistics a fused normalisation + ReLU uses.
 public enum NormalizationKind: String, Sendable, Codable {
     /// One mean/variance per channel over batch and space; running averages for inference.
@@ -46,8 +48,12 @@ public struct Normalization: Sendable {
 
     private var chunk: Int { min(Self.chunkVoxels, extent.volume) }
 
-    /// Two fp32 chunks and two fp64 sums per statistic.
-    public var workspaceFloats: Int { 2 * chunk * channels + 4 * statisticsCount }
+    /// Threads the passes over the data are split across (each sums its own chunks; partials are added in fp64).
+    public static let workers = 2
+
+    /// Per worker two fp32 chunks and two fp64 sums per statistic; then three fp32 coefficients per statistic.
+    private var workerFloats: Int { 2 * chunk * channels + 4 * statisticsCount }
+    public var workspaceFloats: Int { Self.workers * workerFloats + 3 * statisticsCount }
 
     public static func workspaceBytes(kind: NormalizationKind, batch: Int, extent: Extent3, channels: Int) -> Int {
         Normalization(kind: kind, batch: batch, extent: extent, channels: channels).workspaceFloats * 4
@@ -68,11 +74,8 @@ public struct Normalization: Sendable {
                                 runningVariance: UnsafeMutablePointer<Float>? = nil,
                                 workspace: UnsafeMutableRawPointer) {
         check(raw)
-        let (values, _, sums) = split(workspace)
-        let sum = sums, squares = sums + statisticsCount
-        sum.update(repeating: 0, count: statisticsCount)
-        squares.update(repeating: 0, count: statisticsCount)
-        forEachChunk { sample, first, count in
+        forEachChunk(workspace) { values, _, sums, sample, first, count in
+            let sum = sums, squares = sums + statisticsCount
             raw.read(at: first * channels, count: count * channels, into: values)
             let g = kind == .batch ? 0 : sample * channels
             for v in 0..<count {
@@ -83,6 +86,8 @@ public struct Normalization: Sendable {
                 }
             }
         }
+        let totals = reduceWorkerSums(workspace)
+        let sum = totals, squares = totals + statisticsCount
         let m = Double(elementsPerStatistic)
         for s in 0..<statisticsCount {
             let mu = sum[s] / m, variance = max(0, squares[s] / m - mu * mu)
@@ -119,35 +124,9 @@ public struct Normalization: Sendable {
         check(raw)
         check(activationGradient)
         check(rawGradient)
-        let (values, gradients, sums) = split(workspace)
-        let sumGradient = sums, sumGradientNormalized = sums + statisticsCount
-        sumGradient.update(repeating: 0, count: statisticsCount)
-        sumGradientNormalized.update(repeating: 0, count: statisticsCount)
         // Pass 1: Σ dz and Σ dz·x̂ per statistic, with dz = dL/da where the ReLU let the value through.
-        forEachChunk { sample, first, count in
-            raw.read(at: first * channels, count: count * channels, into: values)
-            activationGradient.read(at: first * channels, count: count * channels, into: gradients)
-            let g = kind == .batch ? 0 : sample * channels
-            for v in 0..<count {
-                for c in 0..<channels {
-                    let i = v * channels + c, s = g + c
-                    let y = values[i]
-                    guard y * scale[s] + shift[s] > 0 else { continue }
-                    let dz = Double(gradients[i])
-                    sumGradient[s] += dz
-                    sumGradientNormalized[s] += dz * Double((y - mean[s]) * inverseStd[s])
-                }
-            }
-        }
-        let m = Double(elementsPerStatistic)
-        for g in 0..<groups {
-            for c in 0..<channels {
-                gammaGradient[c] += Float(sumGradientNormalized[g * channels + c])
-                betaGradient[c] += Float(sumGradient[g * channels + c])
-            }
-        }
-        // Pass 2: dy = γ·invStd·(dz − mean(dz) − x̂·mean(dz·x̂)).
-        forEachChunk { sample, first, count in
+        forEachChunk(workspace) { values, gradients, sums, sample, first, count in
+            let sumGradient = sums, sumGradientNormalized = sums + statisticsCount
             raw.read(at: first * channels, count: count * channels, into: values)
             activationGradient.read(at: first * channels, count: count * channels, into: gradients)
             let g = kind == .batch ? 0 : sample * channels
@@ -156,9 +135,45 @@ public struct Normalization: Sendable {
                     let i = v * channels + c, s = g + c
                     let y = values[i]
                     let dz = y * scale[s] + shift[s] > 0 ? gradients[i] : 0
-                    let normalized = (y - mean[s]) * inverseStd[s]
-                    let meanGradient = Float(sumGradient[s] / m), meanProduct = Float(sumGradientNormalized[s] / m)
-                    gradients[i] = gamma[c] * inverseStd[s] * (dz - meanGradient - normalized * meanProduct)
+                    sumGradient[s] += Double(dz)
+                    sumGradientNormalized[s] += Double(dz * ((y - mean[s]) * inverseStd[s]))
+                }
+            }
+        }
+        let totals = reduceWorkerSums(workspace)
+        let sumGradient = totals, sumGradientNormalized = totals + statisticsCount
+        let m = Double(elementsPerStatistic)
+        for g in 0..<groups {
+            for c in 0..<channels {
+                gammaGradient[c] += Float(sumGradientNormalized[g * channels + c])
+                betaGradient[c] += Float(sumGradient[g * channels + c])
+            }
+        }
+        // Pass 2: dy = γ·invStd·(dz − mean(dz) − x̂·mean(dz·x̂)) = gain·(dz − mean(dz)) − slope·(y − μ), with the
+        // per-statistic coefficients formed once. (dz − mean(dz) keeps the exact zero of a one-element statistic,
+        // e.g. InstanceNorm at a 1³ bottleneck, where PyTorch's gradient is exactly zero too.)
+        let coefficients = workspace.bindMemory(to: Float.self, capacity: workspaceFloats) + Self.workers * workerFloats
+        let gain = coefficients, meanGradient = coefficients + statisticsCount, slope = coefficients + 2 * statisticsCount
+        for g in 0..<groups {
+            for c in 0..<channels {
+                let s = g * channels + c
+                let a = Double(gamma[c]) * Double(inverseStd[s])
+                gain[s] = Float(a)
+                meanGradient[s] = Float(sumGradient[s] / m)
+                slope[s] = Float(a * Double(inverseStd[s]) * sumGradientNormalized[s] / m)
+            }
+        }
+        forEachChunk(workspace) { values, gradients, _, sample, first, count in
+            raw.read(at: first * channels, count: count * channels, into: values)
+            activationGradient.read(at: first * channels, count: count * channels, into: gradients)
+            let g = kind == .batch ? 0 : sample * channels
+            let scale = scale + g, shift = shift + g, mean = mean + g
+            let gain = gain + g, meanGradient = meanGradient + g, slope = slope + g
+            for v in 0..<count {
+                let y = values + v * channels, d = gradients + v * channels
+                for c in 0..<channels {
+                    let dz = y[c] * scale[c] + shift[c] > 0 ? d[c] : 0
+                    d[c] = gain[c] * (dz - meanGradient[c]) - slope[c] * (y[c] - mean[c])
                 }
             }
             rawGradient.write(gradients, at: first * channels, count: count * channels)
@@ -177,26 +192,68 @@ public struct Normalization: Sendable {
         }
     }
 
-    private func split(_ workspace: UnsafeMutableRawPointer)
-        -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>) {
-        let floats = workspace.bindMemory(to: Float.self, capacity: 2 * chunk * channels)
-        let doubles = (workspace + 8 * chunk * channels).bindMemory(to: Double.self, capacity: 2 * statisticsCount)
-        return (floats, floats + chunk * channels, doubles)
-    }
-
-    /// Runs of at most `chunkVoxels` voxels that never cross a sample boundary: (sample, first voxel overall, count).
-    private func forEachChunk(_ body: (Int, Int, Int) -> Void) {
+    /// Runs of at most `chunkVoxels` voxels that never cross a sample boundary, dealt round-robin to the workers.
+    /// Each worker gets its own two fp32 chunk buffers and fp64 sums (zeroed first), so the closure may accumulate
+    /// into `sums` without synchronisation: (values, gradients, sums, sample, first voxel overall, count).
+    private func forEachChunk(_ workspace: UnsafeMutableRawPointer,
+                              _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                       UnsafeMutablePointer<Double>, Int, Int, Int) -> Void) {
+        var chunks = [(Int, Int, Int)]()
         for sample in 0..<batch {
             var voxel = 0
             while voxel < extent.volume {
                 let count = min(chunk, extent.volume - voxel)
-                body(sample, sample * extent.volume + voxel, count)
+                chunks.append((sample, sample * extent.volume + voxel, count))
                 voxel += count
             }
         }
+        let stride = workerFloats, floats = chunk * channels, statistics = statisticsCount
+        let workers = min(Self.workers, chunks.count)
+        let base = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        for w in 0..<Self.workers {
+            (UnsafeMutableRawPointer(base + w * stride + 2 * floats)).bindMemory(to: Double.self, capacity: 2 * statistics)
+                .update(repeating: 0, count: 2 * statistics)
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendableChunkBody(run: escapable)
+            let list = chunks
+            let work: (Int) -> Void = { w in
+                let values = base + w * stride, gradients = values + floats
+                let sums = UnsafeMutableRawPointer(gradients + floats).assumingMemoryBound(to: Double.self)
+                var i = w
+                while i < list.count {
+                    shared.run(values, gradients, sums, list[i].0, list[i].1, list[i].2)
+                    i += workers
+                }
+            }
+            if workers > 1 {
+                let task = UncheckedSendableClosure(run: work)
+                DispatchQueue.concurrentPerform(iterations: workers) { task.run($0) }
+            } else {
+                work(0)
+            }
+        }
+    }
+
+    /// Adds every worker's fp64 sums into the first worker's and returns them.
+    private func reduceWorkerSums(_ workspace: UnsafeMutableRawPointer) -> UnsafeMutablePointer<Double> {
+        let base = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        func sums(_ w: Int) -> UnsafeMutablePointer<Double> {
+            UnsafeMutableRawPointer(base + w * workerFloats + 2 * chunk * channels).assumingMemoryBound(to: Double.self)
+        }
+        let total = sums(0)
+        for w in 1..<Self.workers {
+            let partial = sums(w)
+            for i in 0..<(2 * statisticsCount) { total[i] += partial[i] }
+        }
+        return total
     }
 
     private func check(_ t: ActivationTensor) {
         precondition(t.batch == batch && t.extent == extent && t.channels == channels, "normalisation shape mismatch")
     }
+}
+
+private struct UncheckedSendableChunkBody: @unchecked Sendable {
+    let run: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Double>, Int, Int, Int) -> Void
 }
