@@ -4,7 +4,10 @@ import PatchTrain
 // patchtrain-bench SUBCOMMAND [options]: one benchmark per subcommand, each in its own file.
 // Exit codes as the CLI: 0 pass, 1 a benchmark failed its check or the run failed, 2 bad usage or input.
 
-let benchmarks: [any Benchmark.Type] = [PatchesBenchmark.self]
+// OpenBLAS misdetects some virtual CPUs and falls back to slow kernels; fix that before it loads (re-executes once).
+BLASCoreType.reexecuteWithDetectedCoreTypeIfNeeded()
+
+let benchmarks: [any Benchmark.Type] = [PatchesBenchmark.self, ConvolutionBenchmark.self, ConvolutionBlockBenchmark.self]
 
 @MainActor func usage() -> String {
     var text = "usage: patchtrain-bench SUBCOMMAND [options]\n\nsubcommands:\n"

@@ -1,0 +1,288 @@
+import Foundation
+
+/// 3×3×3 convolution, stride 1, zero "same" padding, with bias; channel-last `(batch, x, y, z, c)`.
+///
+/// Weights are fp32 in the GEMM-friendly layout `[kx][ky][kz][ci][co]` (`ConvolutionWeights` converts from and to
+/// PyTorch's `(co, ci, kx, ky, kz)`). Inputs may be several sources whose channels are logically concatenated in
+/// order (a decoder reads `[upsampled, skip]` without the concatenation ever being stored), each optionally read
+/// through a fused normalisation + ReLU. All arithmetic is fp32 (sgemm); storage is whatever the tensors say.
+public struct Convolution3D: Sendable {
+    public let plan: ConvolutionPlan
+
+    public init(plan: ConvolutionPlan) {
+        self.plan = plan
+    }
+
+    /// `output = conv(concat(sources)) + bias`.
+    public func forward(sources: [ActivationSource], weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                        output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
+        checkSources(sources)
+        checkTensor(output, channels: plan.outputChannels)
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
+        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        // The in-plane weights of the three z taps side by side: stacked[kx·3+ky][ci][kz][co], [9·cin × 3·cout].
+        let stacked = floats
+        for plane in 0..<9 {
+            for ci in 0..<cin {
+                for kz in 0..<3 {
+                    (stacked + ((plane * cin + ci) * 3 + kz) * cout).update(
+                        from: weights + ((plane * 3 + kz) * cin + ci) * cout, count: cout)
+                }
+            }
+        }
+        let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let columns = stacked + plan.weightCount
+        let product = columns + padded * width
+        let tile = product + 3 * padded * cout
+        var row = 0
+        while row < plan.rows {
+            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2)
+            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+            // Channel-major [3·cout × n] = stackedᵀ · columnsᵀ: row kz·cout + co is z tap kz's contribution at each
+            // padded voxel; output voxel z sums tap kz at padded position z + kz.
+            Matrix.multiply(m: 3 * cout, n: n, k: width, a: stacked, lda: 3 * cout, transposeA: true,
+                            b: columns, ldb: width, transposeB: true, c: product, ldc: n)
+            sumTapsTransposing(product, columns: n, channels: cout, rowCount: count, bias: bias,
+                               into: tile)
+            store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
+            row += count
+        }
+    }
+
+    /// Gradient with respect to each input source (the source's activation, i.e. after its transform), written to
+    /// (or, with `accumulate`, added to) `inputGradients`, one per source with the source's channel count.
+    public func backwardInput(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
+                              inputGradients: [ActivationTensor], accumulate: Bool = false,
+                              workspace: UnsafeMutableRawPointer) {
+        checkTensor(outputGradient, channels: plan.outputChannels)
+        precondition(inputGradients.reduce(0) { $0 + $1.channels } == plan.inputChannels, "input gradient channels")
+        for g in inputGradients { checkTensor(g, channels: g.channels) }
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cout
+        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
+        // weights rearranged as [kz][ci][kx·3+ky][co], i.e. [3·cin × 9·cout].
+        let rearranged = floats
+        for plane in 0..<9 {
+            for kz in 0..<3 {
+                for ci in 0..<cin {
+                    (rearranged + ((kz * cin + ci) * 9 + plane) * cout).update(
+                        from: weights + ((plane * 3 + kz) * cin + ci) * cout, count: cout)
+                }
+            }
+        }
+        let tileRows = plan.gradientRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let columns = rearranged + plan.weightCount
+        let product = columns + padded * width
+        let tile = product + 3 * padded * cin
+        let source = [ActivationSource(outputGradient)]
+        var row = 0
+        while row < plan.rows {
+            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2)
+            gatherPlaneNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
+            Matrix.multiply(m: 3 * cin, n: n, k: width, a: rearranged, lda: width,
+                            b: columns, ldb: width, transposeB: true, c: product, ldc: n)
+            // z tap kz reads dY at z − (kz − 1): padded position z + 2 − kz.
+            sumTapsTransposing(product, columns: n, channels: cin, rowCount: count, bias: nil,
+                               into: tile, mirrored: true)
+            store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
+            row += count
+        }
+    }
+
+    /// Adds the weight and bias gradients of this layer to `weightGradient` (`[kx][ky][kz][ci][co]`) and
+    /// `biasGradient`; accumulating lets micro-batches sum into one fp32 gradient without an extra buffer.
+    public func backwardWeights(sources: [ActivationSource], outputGradient: ActivationTensor,
+                                weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                                workspace: UnsafeMutableRawPointer) {
+        checkSources(sources)
+        checkTensor(outputGradient, channels: plan.outputChannels)
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
+        let ez = plan.extent.z, p = ez + 2
+        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        // dW_kzᵀ for the three z taps, [3·cout × 9·cin], accumulates over tiles and is added, rearranged, to the
+        // caller's gradient once at the end.
+        let accumulator = floats
+        let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let columns = accumulator + plan.weightCount
+        let stackedGradient = columns + padded * width
+        let rows = stackedGradient + 3 * padded * cout
+        var row = 0
+        while row < plan.rows {
+            let count = min(tileRows, plan.rows - row), n = count * p
+            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+            // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with shifts,
+            // zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
+            inParallel(count) { r in
+                let dy = rows + r * ez * cout
+                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
+                for zp in 0..<p {
+                    let to = stackedGradient + (r * p + zp) * 3 * cout
+                    for kz in 0..<3 {
+                        let z = zp - kz  // voxel z of this row sits at padded position zp = z + kz (shifted by 1 − kz)
+                        if z >= 0 && z < ez {
+                            (to + kz * cout).update(from: dy + z * cout, count: cout)
+                        } else {
+                            (to + kz * cout).update(repeating: 0, count: cout)
+                        }
+                    }
+                }
+            }
+            for v in 0..<(count * ez) {
+                let g = rows + v * cout
+                for o in 0..<cout { biasGradient[o] += g[o] }
+            }
+            Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
+                            b: columns, ldb: width, c: accumulator, ldc: width, beta: row == 0 ? 0 : 1)
+            row += count
+        }
+        for kz in 0..<3 {
+            for plane in 0..<9 {
+                for ci in 0..<cin {
+                    let to = weightGradient + ((plane * 3 + kz) * cin + ci) * cout
+                    let from = accumulator + kz * cout * width + plane * cin + ci
+                    for o in 0..<cout { to[o] += from[o * width] }
+                }
+            }
+        }
+    }
+
+    // MARK: - Tiles
+
+    /// Fills the padded 9-tap im2col matrix of rows `firstRow ..< firstRow + rowCount`: padded voxel `zp` of tile
+    /// row r (matrix row `r·(z+2) + zp`) holds, for each in-plane tap `(kx, ky)` and each source in order, that
+    /// source's channels at `(x + direction·(kx−1), y + direction·(ky−1), zp − 1)`, zero outside the volume.
+    func gatherPlaneNeighbourhoods(_ sources: [ActivationSource], direction: Int, firstRow: Int, rowCount: Int,
+                                   into columns: UnsafeMutablePointer<Float>) {
+        let ex = plan.extent.x, ey = plan.extent.y, ez = plan.extent.z
+        let channels = sources.reduce(0) { $0 + $1.channels }
+        let width = ConvolutionPlan.planeTaps * channels
+        inParallel(rowCount) { r in
+            let row = firstRow + r
+            let sample = row / (ex * ey), x = (row / ey) % ex, y = row % ey
+            let rowColumns = columns + r * (ez + 2) * width
+            for plane in 0..<9 {
+                let xs = x + direction * (plane / 3 - 1), ys = y + direction * (plane % 3 - 1)
+                let inside = xs >= 0 && xs < ex && ys >= 0 && ys < ey
+                var column = plane * channels
+                for source in sources {
+                    let c = source.channels
+                    (rowColumns + column).update(repeating: 0, count: c)
+                    (rowColumns + (ez + 1) * width + column).update(repeating: 0, count: c)
+                    if inside {
+                        source.readVoxels(sample: sample, voxel: (xs * ey + ys) * ez, voxelCount: ez,
+                                          into: rowColumns + width + column, destinationStride: width)
+                    } else {
+                        for z in 1...ez { (rowColumns + z * width + column).update(repeating: 0, count: c) }
+                    }
+                    column += c
+                }
+            }
+        }
+    }
+
+    /// Runs `body` for rows `0..<rowCount`, split into contiguous halves on two threads when there are at least two
+    /// rows. The widening and copying around the GEMMs is memory-bound single-threaded work that would otherwise
+    /// leave the second core idle between sgemm calls (it was ~40% of a 16-channel layer's time).
+    func inParallel(_ rowCount: Int, _ body: (Int) -> Void) {
+        let workers = min(Self.workers, rowCount)
+        guard workers > 1 else {
+            for r in 0..<rowCount { body(r) }
+            return
+        }
+        // The halves touch disjoint rows of the tile and of the output; the closure only reads shared state.
+        withoutActuallyEscaping(body) { escapable in
+            let shared = UncheckedSendableClosure(run: escapable)
+            DispatchQueue.concurrentPerform(iterations: workers) { part in
+                for r in (part * rowCount / workers)..<((part + 1) * rowCount / workers) { shared.run(r) }
+            }
+        }
+    }
+
+    /// Threads for the work around the GEMMs; the executor sets it with OpenBLAS's (one per core).
+    nonisolated(unsafe) public static var workers = 2
+
+    /// From the channel-major product of all three z taps `[3·channels × columns]` over padded voxels to the
+    /// channel-last tile `[voxels × channels]` of the real voxels: voxel z of tile row r sums, for each tap kz, column
+    /// `r·(z+2) + z + kz` (forward) or `r·(z+2) + z + 2 − kz` (`mirrored`, the input gradient), plus the bias.
+    func sumTapsTransposing(_ product: UnsafePointer<Float>, columns: Int, channels: Int, rowCount: Int,
+                            bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>,
+                            mirrored: Bool = false) {
+        let ez = plan.extent.z
+        inParallel(rowCount) { r in
+            let to = tile + r * ez * channels
+            var start = 0
+            // Blocks of 64 voxels keep both sides' cache lines live.
+            while start < ez {
+                let end = min(start + 64, ez)
+                for c in 0..<channels {
+                    let b = bias?[c] ?? 0, base = r * (ez + 2)
+                    let t0 = product + c * columns + base + (mirrored ? 2 : 0)
+                    let t1 = product + (channels + c) * columns + base + 1
+                    let t2 = product + (2 * channels + c) * columns + base + (mirrored ? 0 : 2)
+                    for z in start..<end { to[z * channels + c] = t0[z] + t1[z] + t2[z] + b }
+                }
+                start = end
+            }
+        }
+    }
+
+    /// Writes a `[voxels × channels]` fp32 tile to the destinations, splitting channels in order.
+    func store(_ tile: UnsafeMutablePointer<Float>, channels: Int, firstRow: Int, rowCount: Int,
+               into destinations: [ActivationTensor], accumulate: Bool) {
+        let voxels = rowCount * plan.extent.z, firstVoxel = firstRow * plan.extent.z
+        if destinations.count == 1 {
+            let d = destinations[0]
+            if accumulate {
+                d.add(tile, at: firstVoxel * channels, count: voxels * channels)
+            } else {
+                d.write(tile, at: firstVoxel * channels, count: voxels * channels)
+            }
+            return
+        }
+        var column = 0
+        for d in destinations {
+            let c = d.channels
+            for v in 0..<voxels {
+                if accumulate {
+                    d.add(tile + v * channels + column, at: (firstVoxel + v) * c, count: c)
+                } else {
+                    d.write(tile + v * channels + column, at: (firstVoxel + v) * c, count: c)
+                }
+            }
+            column += c
+        }
+    }
+
+    func checkSources(_ sources: [ActivationSource]) {
+        precondition(!sources.isEmpty && sources.reduce(0) { $0 + $1.channels } == plan.inputChannels,
+                     "input channels do not match the plan's \(plan.inputChannels)")
+        for s in sources { checkTensor(s.tensor, channels: s.channels) }
+    }
+
+    func checkTensor(_ t: ActivationTensor, channels: Int) {
+        precondition(t.batch == plan.batch && t.extent == plan.extent && t.channels == channels,
+                     "tensor \(t.batch)×\(t.extent)×\(t.channels) does not match the plan \(plan.batch)×\(plan.extent)")
+    }
+}
+
+/// Conversion between PyTorch's `Conv3d.weight` layout `(co, ci, kx, ky, kz)` and patchtrain's `[kx][ky][kz][ci][co]`.
+public enum ConvolutionWeights {
+    public static func fromTorch(_ torch: [Float], inputChannels cin: Int, outputChannels cout: Int, taps: Int = 27) -> [Float] {
+        precondition(torch.count == cout * cin * taps)
+        var out = [Float](repeating: 0, count: torch.count)
+        for co in 0..<cout { for ci in 0..<cin { for t in 0..<taps { out[(t * cin + ci) * cout + co] = torch[(co * cin + ci) * taps + t] } } }
+        return out
+    }
+
+    public static func toTorch(_ weights: [Float], inputChannels cin: Int, outputChannels cout: Int, taps: Int = 27) -> [Float] {
+        precondition(weights.count == cout * cin * taps)
+        var out = [Float](repeating: 0, count: weights.count)
+        for co in 0..<cout { for ci in 0..<cin { for t in 0..<taps { out[(co * cin + ci) * taps + t] = weights[(t * cin + ci) * cout + co] } } }
+        return out
+    }
+}
+
+/// A closure handed to worker threads that only ever touch disjoint memory (see `Convolution3D.inParallel`).
+struct UncheckedSendableClosure: @unchecked Sendable {
+    let run: (Int) -> Void
+}

@@ -1,0 +1,82 @@
+/// The shapes of one 3×3×3 convolution layer and the tiling its kernels use, which fixes the fp32 workspace.
+///
+/// The kernels never build a whole-layer im2col matrix. They walk the output in tiles of whole z-rows
+/// (a row is the `z` voxels at one `(sample, x, y)`), widen the tile's 3×3 in-plane neighbourhoods from fp16 into
+/// an fp32 matrix (each z-row padded by one zero voxel at either end) — a 9-tap im2col instead of 27, a third of
+/// the memory traffic, which is what bounds the small-channel layers. One `cblas_sgemm` multiplies it by the weights
+/// of all three z taps stacked (3·Cout rows: OpenBLAS runs 48 rows twice as fast as 16), and the three partial
+/// results are summed with a one-voxel shift while the tile is transposed back to channel-last. A tile holds as many rows as keep that matrix within `tileFloats`
+/// (at least one row), so the workspace is a few MB whatever the patch size, and the planner counts it by calling
+/// `workspaceBytes` with the layer's shapes.
+public struct ConvolutionPlan: Sendable, Hashable {
+    public let batch: Int
+    public let extent: Extent3
+    /// Channels of all input sources together (a decoder's upsampled tensor plus its skip).
+    public let inputChannels: Int
+    public let outputChannels: Int
+    /// z-rows per tile in the forward and weight-gradient passes (im2col of the input, 9·inputChannels wide).
+    public let inputRowsPerTile: Int
+    /// z-rows per tile in the input-gradient pass (im2col of the output gradient, 9·outputChannels wide).
+    public let gradientRowsPerTile: Int
+
+    /// 1M floats (4 MiB) of im2col per tile: large enough that sgemm runs near its peak (hundreds of rows of
+    /// A for every layer of the default U-Net), small enough to stay near the cache.
+    public static let defaultTileFloats = 1 << 20
+
+    public static let taps = 27
+    /// Taps gathered per voxel; the third (z) dimension comes from shifting the GEMM's operand.
+    public static let planeTaps = 9
+
+    public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
+                tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
+        precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
+        self.batch = batch
+        self.extent = extent
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        let rows = batch * extent.x * extent.y
+        func rowsPerTile(width: Int) -> Int { min(rows, max(1, tileFloats / ((extent.z + 2) * width))) }
+        inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
+        gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
+    }
+
+    /// Number of z-rows, `batch · x · y`.
+    public var rows: Int { batch * extent.x * extent.y }
+    public var weightCount: Int { Self.taps * inputChannels * outputChannels }
+    /// Multiply-adds ×2 of one forward pass (the same count for each of the two backward GEMM passes).
+    public var flops: Double { 2 * Double(batch * extent.volume) * Double(weightCount) }
+
+    /// Rows of the padded im2col matrix of a tile: `rowsPerTile · (z + 2)`.
+    func paddedVoxels(rowsPerTile: Int) -> Int { rowsPerTile * (extent.z + 2) }
+
+    /// Stacked weights, the im2col tile, the GEMM's product for all three z taps and the channel-last tile.
+    public var forwardWorkspaceFloats: Int {
+        let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
+        return weightCount + n * Self.planeTaps * inputChannels + 4 * n * outputChannels
+    }
+
+    /// Stacked weights, the output-gradient im2col tile, the product for all three z taps and the channel-last tile.
+    public var inputGradientWorkspaceFloats: Int {
+        let n = paddedVoxels(rowsPerTile: gradientRowsPerTile)
+        return weightCount + n * Self.planeTaps * outputChannels + 4 * n * inputChannels
+    }
+
+    /// The weight-gradient accumulator, the input im2col tile, the output gradient stacked three times (shifted by
+    /// one voxel per z tap) and the output-gradient rows in fp32.
+    public var weightGradientWorkspaceFloats: Int {
+        let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
+        return weightCount + n * Self.planeTaps * inputChannels + 4 * n * outputChannels
+    }
+
+    /// One workspace serves all three passes.
+    public var workspaceFloats: Int {
+        max(forwardWorkspaceFloats, inputGradientWorkspaceFloats, weightGradientWorkspaceFloats)
+    }
+
+    /// Bytes of fp32 workspace a 3×3×3 convolution of these shapes needs (forward and backward).
+    public static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
+                                      tileFloats: Int = ConvolutionPlan.defaultTileFloats) -> Int {
+        ConvolutionPlan(batch: batch, extent: extent, inputChannels: inputChannels, outputChannels: outputChannels,
+                        tileFloats: tileFloats).workspaceFloats * MemoryLayout<Float>.size
+    }
+}

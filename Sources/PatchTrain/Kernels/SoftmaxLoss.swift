@@ -1,0 +1,146 @@
+import Foundation
+
+/// The training objective on softmax probabilities over the class channel.
+public enum SegmentationLoss: String, Sendable, Codable, CaseIterable {
+    /// `1 − mean over classes of (2·Σ p·t + s) / (Σ p + Σ t + s)`, sums over batch and space, `s = 1e-6`
+    /// (the reference `dice_loss`).
+    case dice
+    /// Mean over voxels of `−log p[label]`.
+    case crossEntropy
+    /// `dice + crossEntropy`, equally weighted.
+    case diceCrossEntropy
+}
+
+/// Softmax over channels fused with the loss: reads logits (the 1×1×1 head's output), integer labels
+/// `(batch, x, y, z)`, and returns the loss while writing `dL/dlogits`. Probabilities are never stored; they are
+/// recomputed in the second pass. Sums over voxels accumulate in fp64.
+public struct SoftmaxLoss: Sendable {
+    public let loss: SegmentationLoss
+    public let batch: Int
+    public let extent: Extent3
+    public let classes: Int
+    public let smooth: Double
+
+    public static let chunkVoxels = 4096
+
+    public init(loss: SegmentationLoss, batch: Int, extent: Extent3, classes: Int, smooth: Double = 1e-6) {
+        precondition(classes >= 2 && classes <= 256, "classes must fit a uint8 label")
+        self.loss = loss
+        self.batch = batch
+        self.extent = extent
+        self.classes = classes
+        self.smooth = smooth
+    }
+
+    private var voxels: Int { batch * extent.volume }
+    private var chunk: Int { min(Self.chunkVoxels, voxels) }
+
+    /// A chunk of logits and of gradients, fp32.
+    public var workspaceFloats: Int { 2 * chunk * classes }
+
+    public static func workspaceBytes(batch: Int, extent: Extent3, classes: Int) -> Int {
+        SoftmaxLoss(loss: .dice, batch: batch, extent: extent, classes: classes).workspaceFloats * 4
+    }
+
+    /// Probabilities of one chunk, written over the logits.
+    @inline(__always)
+    private func softmax(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        for v in 0..<count {
+            let p = values + v * classes
+            var top = p[0]
+            for k in 1..<classes { top = max(top, p[k]) }
+            var total: Float = 0
+            for k in 0..<classes { p[k] = exp(p[k] - top); total += p[k] }
+            let inverse = 1 / total
+            for k in 0..<classes { p[k] *= inverse }
+        }
+    }
+
+    /// Softmax probabilities into `probabilities` (for inference and tests).
+    public func probabilities(logits: ActivationTensor, into probabilities: ActivationTensor,
+                              workspace: UnsafeMutableRawPointer) {
+        check(logits)
+        check(probabilities)
+        let values = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        forEachChunk { first, count in
+            logits.read(at: first * classes, count: count * classes, into: values)
+            softmax(values, count: count)
+            probabilities.write(values, at: first * classes, count: count * classes)
+        }
+    }
+
+    /// The loss; when `logitGradient` is given, also `dL/dlogits` (written, not added).
+    public func evaluate(logits: ActivationTensor, labels: UnsafePointer<UInt8>, logitGradient: ActivationTensor?,
+                         workspace: UnsafeMutableRawPointer) -> Double {
+        check(logits)
+        let values = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        let gradients = values + chunk * classes
+        // Pass 1: per class Σ p·t (intersection), Σ p, Σ t; and Σ −log p[label].
+        var intersection = [Double](repeating: 0, count: classes)
+        var predicted = intersection, truth = intersection
+        var crossEntropy = 0.0
+        forEachChunk { first, count in
+            logits.read(at: first * classes, count: count * classes, into: values)
+            softmax(values, count: count)
+            for v in 0..<count {
+                let label = Int(labels[first + v]), p = values + v * classes
+                precondition(label < classes, "label \(label) ≥ classes \(classes)")
+                for k in 0..<classes { predicted[k] += Double(p[k]) }
+                intersection[label] += Double(p[label])
+                truth[label] += 1
+                crossEntropy -= Double(log(max(p[label], .leastNormalMagnitude)))
+            }
+        }
+        let n = Double(voxels), k = Double(classes)
+        let denominators = (0..<classes).map { predicted[$0] + truth[$0] + smooth }
+        let dice = (0..<classes).map { (2 * intersection[$0] + smooth) / denominators[$0] }
+        let useDice = loss != .crossEntropy, useCrossEntropy = loss != .dice
+        var value = 0.0
+        if useDice { value += 1 - dice.reduce(0, +) / k }
+        if useCrossEntropy { value += crossEntropy / n }
+        guard let logitGradient else { return value }
+        check(logitGradient)
+        // dL_dice/dp_c(v) = −(1/K)·(2·t_c(v)·D_c − (2I_c + s)) / D_c², with D_c the denominator; through the
+        // softmax, dz_j = p_j·(g_j − Σ_c p_c·g_c). Cross-entropy adds (p_j − t_j)/N directly on the logits.
+        let diceOnTruth = (0..<classes).map { Float(-(2 * denominators[$0] - (2 * intersection[$0] + smooth))
+                                                    / (k * denominators[$0] * denominators[$0])) }
+        let diceElsewhere = (0..<classes).map { Float((2 * intersection[$0] + smooth)
+                                                      / (k * denominators[$0] * denominators[$0])) }
+        let perVoxel = Float(1 / n)
+        forEachChunk { first, count in
+            logits.read(at: first * classes, count: count * classes, into: values)
+            softmax(values, count: count)
+            for v in 0..<count {
+                let label = Int(labels[first + v]), p = values + v * classes, g = gradients + v * classes
+                if useDice {
+                    var weighted: Float = 0
+                    for c in 0..<classes {
+                        g[c] = c == label ? diceOnTruth[c] : diceElsewhere[c]
+                        weighted += p[c] * g[c]
+                    }
+                    for c in 0..<classes { g[c] = p[c] * (g[c] - weighted) }
+                } else {
+                    for c in 0..<classes { g[c] = 0 }
+                }
+                if useCrossEntropy {
+                    for c in 0..<classes { g[c] += (p[c] - (c == label ? 1 : 0)) * perVoxel }
+                }
+            }
+            logitGradient.write(gradients, at: first * classes, count: count * classes)
+        }
+        return value
+    }
+
+    private func forEachChunk(_ body: (Int, Int) -> Void) {
+        var first = 0
+        while first < voxels {
+            let count = min(chunk, voxels - first)
+            body(first, count)
+            first += count
+        }
+    }
+
+    private func check(_ t: ActivationTensor) {
+        precondition(t.batch == batch && t.extent == extent && t.channels == classes, "loss shape mismatch")
+    }
+}

@@ -1,0 +1,165 @@
+/// 2×2×2 transposed convolution with stride 2 (the decoder's upsampling), with bias; channel-last.
+///
+/// Each input voxel v feeds exactly the eight output voxels `2v + (a, b, c)`, so the layer is one GEMM per tile of
+/// input z-rows: `[voxels × Cin] · [Cin × 8·Cout]`, whose result rows are scattered as four output z-row pieces.
+/// Weights are fp32 `[ci][a][b][c][co]` (`TransposedConvolutionWeights` converts PyTorch's `(ci, co, a, b, c)`).
+public struct TransposedConvolution3D: Sendable {
+    public let batch: Int
+    public let inputExtent: Extent3
+    public let inputChannels: Int
+    public let outputChannels: Int
+    public let rowsPerTile: Int
+
+    public init(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
+                tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
+        self.batch = batch
+        self.inputExtent = inputExtent
+        self.inputChannels = inputChannels
+        self.outputChannels = outputChannels
+        let rows = batch * inputExtent.x * inputExtent.y
+        rowsPerTile = min(rows, max(1, tileFloats / (inputExtent.z * (inputChannels + 8 * outputChannels))))
+    }
+
+    public var outputExtent: Extent3 { Extent3(2 * inputExtent.x, 2 * inputExtent.y, 2 * inputExtent.z) }
+    public var weightCount: Int { inputChannels * 8 * outputChannels }
+    var rows: Int { batch * inputExtent.x * inputExtent.y }
+
+    /// An input tile `[voxels × Cin]` and an output-side tile `[voxels × 8·Cout]`, fp32.
+    public var workspaceFloats: Int { rowsPerTile * inputExtent.z * (inputChannels + 8 * outputChannels) }
+
+    public static func workspaceBytes(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
+                                      tileFloats: Int = ConvolutionPlan.defaultTileFloats) -> Int {
+        TransposedConvolution3D(batch: batch, inputExtent: inputExtent, inputChannels: inputChannels,
+                                outputChannels: outputChannels, tileFloats: tileFloats).workspaceFloats * 4
+    }
+
+    public func forward(source: ActivationSource, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                        output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
+        check(source.tensor, inputExtent, inputChannels)
+        check(output, outputExtent, outputChannels)
+        let wide = 8 * outputChannels
+        let (inputs, expanded) = split(workspace)
+        forEachTile { row, count in
+            let voxels = count * inputExtent.z
+            readTile(source, firstRow: row, rowCount: count, into: inputs)
+            Matrix.multiply(m: voxels, n: wide, k: inputChannels, a: inputs, lda: inputChannels,
+                            b: weights, ldb: wide, c: expanded, ldc: wide)
+            for v in 0..<voxels {
+                let p = expanded + v * wide
+                for t in 0..<8 { for o in 0..<outputChannels { p[t * outputChannels + o] += bias[o] } }
+            }
+            exchange(expanded, firstRow: row, rowCount: count, with: output, reading: false)
+        }
+    }
+
+    /// Gradient with respect to the input (the source's activation), written or added.
+    public func backwardInput(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
+                              inputGradient: ActivationTensor, accumulate: Bool = false,
+                              workspace: UnsafeMutableRawPointer) {
+        check(outputGradient, outputExtent, outputChannels)
+        check(inputGradient, inputExtent, inputChannels)
+        let wide = 8 * outputChannels
+        let (gradients, expanded) = split(workspace)
+        forEachTile { row, count in
+            let voxels = count * inputExtent.z
+            exchange(expanded, firstRow: row, rowCount: count, with: outputGradient, reading: true)
+            Matrix.multiply(m: voxels, n: inputChannels, k: wide, a: expanded, lda: wide,
+                            b: weights, ldb: wide, transposeB: true, c: gradients, ldc: inputChannels)
+            let offset = row * inputExtent.z * inputChannels
+            if accumulate {
+                inputGradient.add(gradients, at: offset, count: voxels * inputChannels)
+            } else {
+                inputGradient.write(gradients, at: offset, count: voxels * inputChannels)
+            }
+        }
+    }
+
+    /// Adds the weight and bias gradients to `weightGradient` (`[ci][a][b][c][co]`) and `biasGradient`.
+    public func backwardWeights(source: ActivationSource, outputGradient: ActivationTensor,
+                                weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                                workspace: UnsafeMutableRawPointer) {
+        check(source.tensor, inputExtent, inputChannels)
+        check(outputGradient, outputExtent, outputChannels)
+        let wide = 8 * outputChannels
+        let (inputs, expanded) = split(workspace)
+        forEachTile { row, count in
+            let voxels = count * inputExtent.z
+            readTile(source, firstRow: row, rowCount: count, into: inputs)
+            exchange(expanded, firstRow: row, rowCount: count, with: outputGradient, reading: true)
+            Matrix.multiply(m: inputChannels, n: wide, k: voxels, a: inputs, lda: inputChannels, transposeA: true,
+                            b: expanded, ldb: wide, c: weightGradient, ldc: wide, beta: 1)
+            for v in 0..<voxels {
+                let p = expanded + v * wide
+                for t in 0..<8 { for o in 0..<outputChannels { biasGradient[o] += p[t * outputChannels + o] } }
+            }
+        }
+    }
+
+    // MARK: - Tiles
+
+    private func split(_ workspace: UnsafeMutableRawPointer) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+        let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        return (floats, floats + rowsPerTile * inputExtent.z * inputChannels)
+    }
+
+    private func forEachTile(_ body: (Int, Int) -> Void) {
+        var row = 0
+        while row < rows {
+            let count = min(rowsPerTile, rows - row)
+            body(row, count)
+            row += count
+        }
+    }
+
+    private func readTile(_ source: ActivationSource, firstRow: Int, rowCount: Int, into tile: UnsafeMutablePointer<Float>) {
+        let perSample = inputExtent.x * inputExtent.y
+        for r in 0..<rowCount {
+            let row = firstRow + r
+            source.readVoxels(sample: row / perSample, voxel: (row % perSample) * inputExtent.z,
+                              voxelCount: inputExtent.z, into: tile + r * inputExtent.z * inputChannels,
+                              destinationStride: inputChannels)
+        }
+    }
+
+    /// Moves data between the `[voxels × 8·Cout]` tile and the output-sized tensor: input voxel `(x, y, z)`'s taps
+    /// `(a, b, 0...1)` are output voxels `(2x+a, 2y+b, 2z...2z+1)`, i.e. `2·Cout` contiguous values.
+    private func exchange(_ tile: UnsafeMutablePointer<Float>, firstRow: Int, rowCount: Int,
+                          with tensor: ActivationTensor, reading: Bool) {
+        let ie = inputExtent, oe = outputExtent, pair = 2 * outputChannels, wide = 8 * outputChannels
+        for r in 0..<rowCount {
+            let row = firstRow + r
+            let sample = row / (ie.x * ie.y), x = (row / ie.y) % ie.x, y = row % ie.y
+            for a in 0..<2 {
+                for b in 0..<2 {
+                    let outputRow = (sample * oe.x + 2 * x + a) * oe.y + 2 * y + b
+                    for z in 0..<ie.z {
+                        let p = tile + (r * ie.z + z) * wide + (a * 2 + b) * pair
+                        let offset = (outputRow * oe.z + 2 * z) * outputChannels
+                        if reading { tensor.read(at: offset, count: pair, into: p) } else { tensor.write(p, at: offset, count: pair) }
+                    }
+                }
+            }
+        }
+    }
+
+    private func check(_ t: ActivationTensor, _ extent: Extent3, _ channels: Int) {
+        precondition(t.batch == batch && t.extent == extent && t.channels == channels, "transposed convolution shape mismatch")
+    }
+}
+
+/// Conversion between PyTorch's `ConvTranspose3d.weight` `(ci, co, a, b, c)` and patchtrain's `[ci][a][b][c][co]`.
+public enum TransposedConvolutionWeights {
+    public static func fromTorch(_ torch: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
+        precondition(torch.count == cin * cout * 8)
+        var out = [Float](repeating: 0, count: torch.count)
+        for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * 8 + t) * cout + co] = torch[(ci * cout + co) * 8 + t] } } }
+        return out
+    }
+
+    public static func toTorch(_ weights: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
+        precondition(weights.count == cin * cout * 8)
+        var out = [Float](repeating: 0, count: weights.count)
+        for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * cout + co) * 8 + t] = weights[(ci * 8 + t) * cout + co] } } }
+        return out
+    }
+}

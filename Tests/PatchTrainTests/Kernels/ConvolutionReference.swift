@@ -1,0 +1,32 @@
+import PatchTrain
+
+/// Direct (loop-nest) 3×3×3 "same" convolution in fp64, written independently of the kernels, from the definition
+/// out[n,u,co] = b[co] + Σ_{k,ci} in[n,u+k−1,ci] · w[k,ci,co] with zero padding; weights `[kx][ky][kz][ci][co]`.
+func referenceConvolution(_ input: [Double], batch: Int, extent e: Extent3, inputChannels cin: Int,
+                          weights: [Float], bias: [Float], outputChannels cout: Int) -> [Double] {
+    var out = [Double](repeating: 0, count: batch * e.volume * cout)
+    for n in 0..<batch { for x in 0..<e.x { for y in 0..<e.y { for z in 0..<e.z { for co in 0..<cout {
+        var s = Double(bias[co])
+        for kx in 0..<3 { for ky in 0..<3 { for kz in 0..<3 {
+            let xs = x + kx - 1, ys = y + ky - 1, zs = z + kz - 1
+            guard xs >= 0, xs < e.x, ys >= 0, ys < e.y, zs >= 0, zs < e.z else { continue }
+            for ci in 0..<cin {
+                let w = Double(weights[(((kx * 3 + ky) * 3 + kz) * cin + ci) * cout + co])
+                s += input[index(n, xs, ys, zs, ci, extent: e, channels: cin)] * w
+            }
+        } } }
+        out[index(n, x, y, z, co, extent: e, channels: cout)] = s
+    } } } } }
+    return out
+}
+
+/// Channel concatenation `[a, b]` of two channel-last tensors.
+func concatenateChannels(_ a: [Double], _ ca: Int, _ b: [Double], _ cb: Int, voxels: Int) -> [Double] {
+    var out = [Double]()
+    out.reserveCapacity(voxels * (ca + cb))
+    for v in 0..<voxels {
+        out.append(contentsOf: a[(v * ca)..<(v * ca + ca)])
+        out.append(contentsOf: b[(v * cb)..<(v * cb + cb)])
+    }
+    return out
+}
