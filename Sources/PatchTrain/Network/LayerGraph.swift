@@ -6,19 +6,25 @@ public struct LayerGraph: Hashable, Codable, Sendable {
     public private(set) var configuration: UNetConfiguration
     public private(set) var patch: Extent3
     public private(set) var microBatch: Int
+    /// Storage of the saved activations: fp16 in training; fp32 where a test checks the arithmetic without
+    /// fp16 rounding in the way.
+    public private(set) var activationType: ElementType = .float16
     public private(set) var parameters: [ParameterSpec] = []
     public private(set) var tensors: [TensorSpec] = []
     public private(set) var operations: [OperationSpec] = []
 
     /// Builds the training step of the U-Net. `workspaceBytes` gives each operation's scratch size (the
     /// kernels own that formula); the patch edges must be positive multiples of `configuration.patchMultiple`.
-    public init(configuration: UNetConfiguration, patch: Extent3, microBatch: Int, workspaceBytes: @escaping (OperationKind, LayerGraph) -> Int) {
+    public init(configuration: UNetConfiguration, patch: Extent3, microBatch: Int, activationType: ElementType = .float16,
+                workspaceBytes: @escaping (OperationKind, LayerGraph) -> Int = KernelWorkspace.bytes) {
+        precondition(activationType == .float16 || activationType == .float32, "activations are stored as fp16 or fp32")
         precondition(microBatch >= 1, "micro-batch must be at least 1")
         precondition((0..<3).allSatisfy { patch[$0] > 0 && patch[$0] % configuration.patchMultiple == 0 },
                      "patch \(patch) must be a positive multiple of \(configuration.patchMultiple) on each axis")
         self.configuration = configuration
         self.patch = patch
         self.microBatch = microBatch
+        self.activationType = activationType
         var builder = LayerGraphBuilder(graph: self, workspaceBytes: workspaceBytes)
         builder.build()
         self = builder.graph

@@ -26,6 +26,7 @@ struct LayerGraphBuilder {
         let output: Int
         let statistics: Int?
         let parameters: String
+        let normalization: String?
         let level: Int
         let flops: Double
     }
@@ -49,18 +50,18 @@ struct LayerGraphBuilder {
         addBlockParameters("bott", input: channels, filters: config.bottleneckFilters)
         channels = config.bottleneckFilters
         for (j, f) in config.levelFilters.reversed().enumerated() {
-            addParameter("up.\(j).weight", [channels, f, 2, 2, 2])
+            addParameter("up.\(j).weight", [channels, f, 2, 2, 2], layout: .transposedConvolution)
             addParameter("up.\(j).bias", [f])
             addBlockParameters("dec.\(j)", input: 2 * f, filters: f)
             channels = f
         }
-        addParameter("out.weight", [config.classes, channels, 1, 1, 1])
+        addParameter("out.weight", [config.classes, channels, 1, 1, 1], layout: .convolution)
         addParameter("out.bias", [config.classes])
     }
 
     private mutating func addBlockParameters(_ prefix: String, input: Int, filters: Int) {
         for (conv, norm, cin) in [(0, 1, input), (3, 4, filters)] {
-            addParameter("\(prefix).net.\(conv).weight", [filters, cin, 3, 3, 3])
+            addParameter("\(prefix).net.\(conv).weight", [filters, cin, 3, 3, 3], layout: .convolution)
             addParameter("\(prefix).net.\(conv).bias", [filters])
             addParameter("\(prefix).net.\(norm).weight", [filters])
             addParameter("\(prefix).net.\(norm).bias", [filters])
@@ -72,8 +73,9 @@ struct LayerGraphBuilder {
         }
     }
 
-    private mutating func addParameter(_ name: String, _ shape: [Int], type: ElementType = .float32, trainable: Bool = true) {
-        graph.append(parameter: ParameterSpec(name: name, shape: shape, elementType: type, trainable: trainable))
+    private mutating func addParameter(_ name: String, _ shape: [Int], type: ElementType = .float32, trainable: Bool = true,
+                                       layout: ParameterLayout = .asPyTorch) {
+        graph.append(parameter: ParameterSpec(name: name, shape: shape, elementType: type, trainable: trainable, layout: layout))
     }
 
     // MARK: Tensors
@@ -84,9 +86,9 @@ struct LayerGraphBuilder {
         return id
     }
 
-    private mutating func activation(_ name: String, level: Int, channels: Int, kind: TensorKind = .activation, type: ElementType = .float16) -> Int {
+    private mutating func activation(_ name: String, level: Int, channels: Int, kind: TensorKind = .activation, type: ElementType? = nil) -> Int {
         let e = graph.extent(atLevel: level)
-        return tensor(name, [batch, e.x, e.y, e.z, channels], type, kind, level: level)
+        return tensor(name, [batch, e.x, e.y, e.z, channels], type ?? graph.activationType, kind, level: level)
     }
 
     private func channels(_ id: Int) -> Int { graph.tensors[id].shape.last! }
@@ -111,7 +113,7 @@ struct LayerGraphBuilder {
 
     private func sourceStatistics(_ kind: OperationKind) -> [Int] {
         switch kind {
-        case .convolution(_, let sources, _, _, _), .convolutionBackward(_, let sources, _, _, _, _, _):
+        case .convolution(_, let sources, _, _, _, _), .convolutionBackward(_, let sources, _, _, _, _, _, _):
             return sources.compactMap(\.statistics)
         case .maxPool(let source, _), .maxPoolBackward(let source, _, _, _),
              .transposedConvolution(let source, _, _), .transposedConvolutionBackward(let source, _, _, _):
@@ -123,10 +125,11 @@ struct LayerGraphBuilder {
 
     /// A 3×3×3 convolution with normalisation statistics (or the 1×1×1 head without).
     private mutating func convolution(_ name: String, parameters: String, kernel: Int, sources: [NormalizedSource],
-                                      filters: Int, level: Int, normalized: Bool, outputType: ElementType = .float16,
+                                      filters: Int, level: Int, normalized: Bool, outputType: ElementType? = nil,
                                       outputKind: TensorKind = .activation) -> (output: Int, statistics: Int?) {
         let output = activation(name, level: level, channels: filters, kind: outputKind, type: outputType)
         var statistics: Int?
+        let normalization = normalized ? LayerGraphBuilder.normalizationParameters(ofConvolution: parameters) : nil
         if normalized {
             // Mean, inverse standard deviation, and the scale and shift consumers read through: per channel for
             // batch norm, per sample and channel for instance norm.
@@ -135,11 +138,13 @@ struct LayerGraphBuilder {
         }
         let inputChannels = sources.map { channels($0.tensor) }.reduce(0, +)
         let flops = 2.0 * Double(voxels(output)) * Double(kernel * kernel * kernel * inputChannels * filters)
-        let kind = OperationKind.convolution(kernel: kernel, sources: sources, output: output, statistics: statistics, parameters: parameters)
+        let kind = OperationKind.convolution(kernel: kernel, sources: sources, output: output, statistics: statistics,
+                                             parameters: parameters, normalization: normalization)
         operation(name, .forward, kind, reads: sources.map(\.tensor), writes: [output] + (statistics.map { [$0] } ?? []),
                   flops: flops, level: level)
         records[name] = ConvolutionRecord(name: name, kernel: kernel, sources: sources, output: output,
-                                          statistics: statistics, parameters: parameters, level: level, flops: flops)
+                                          statistics: statistics, parameters: parameters, normalization: normalization,
+                                          level: level, flops: flops)
         return (output, statistics)
     }
 
@@ -206,6 +211,7 @@ struct LayerGraphBuilder {
         let sourceGradients: [Int?] = r.sources.map { inputNeedsGradient ? gradient(of: $0.tensor) : nil }
         let kind = OperationKind.convolutionBackward(kernel: r.kernel, sources: r.sources, output: r.output,
                                                      statistics: r.statistics, parameters: r.parameters,
+                                                     normalization: r.normalization,
                                                      outputGradient: outputGradient, sourceGradients: sourceGradients)
         // Weight gradient always; input gradient only where a source needs one.
         let flops = r.flops * (inputNeedsGradient ? 2 : 1)
@@ -223,7 +229,7 @@ struct LayerGraphBuilder {
             convolutionBackward("dec\(l).conv1", outputGradient: gradient(of: records["dec\(l).conv1"]!.output))
             // dec{l}.up = tconv(a(previous)): previous is the next deeper decoder's conv2, or the bottleneck's.
             let previous = l + 1 < config.depth ? records["dec\(l + 1).conv2"]! : records["bott.conv2"]!
-            let source = normalized(previous.output, statistics: previous.statistics, parameters: normalizationParameters(of: previous))
+            let source = normalized(previous.output, statistics: previous.statistics, parameters: previous.normalization)
             let up = graph.tensor(named: "dec\(l).up")!.id
             let j = config.depth - 1 - l
             let kind = OperationKind.transposedConvolutionBackward(source: source, outputGradient: gradient(of: up),
@@ -251,9 +257,10 @@ struct LayerGraphBuilder {
         }
     }
 
-    private func normalizationParameters(of record: ConvolutionRecord) -> String {
-        // Parameters `X.net.0` (first conv) normalise with `X.net.1`; `X.net.3` with `X.net.4`.
-        let prefix = record.parameters.dropLast(1)
-        return prefix + (record.parameters.hasSuffix("0") ? "1" : "4")
+    /// A block's convolution `X.net.0` normalises with `X.net.1`, and `X.net.3` with `X.net.4` (the positions of
+    /// PyTorch's `nn.Sequential(conv, norm, relu, conv, norm, relu)`).
+    static func normalizationParameters(ofConvolution parameters: String) -> String {
+        precondition(parameters.hasSuffix(".net.0") || parameters.hasSuffix(".net.3"), "\(parameters) is not a block convolution")
+        return parameters.dropLast() + (parameters.hasSuffix("0") ? "1" : "4")
     }
 }

@@ -36,10 +36,14 @@ public struct NormalizedSource: Hashable, Codable, Sendable {
 
 public enum OperationKind: Hashable, Codable, Sendable {
     /// 3×3×3 (or 1×1×1 for the head) convolution over the channel concatenation of `sources`;
-    /// when `statistics` is given, the op also computes the normalisation statistics of its output.
-    case convolution(kernel: Int, sources: [NormalizedSource], output: Int, statistics: Int?, parameters: String)
+    /// when `statistics` is given, the op also computes the normalisation statistics of its output with the
+    /// normalisation parameters `normalization` (e.g. `enc.0.net.1` for the convolution `enc.0.net.0`).
+    case convolution(kernel: Int, sources: [NormalizedSource], output: Int, statistics: Int?, parameters: String,
+                     normalization: String?)
+    /// Turns the gradient with respect to the normalised output (in `outputGradient`) in place into the gradient
+    /// with respect to the raw output, adds the parameter gradients, and writes the sources' gradients.
     case convolutionBackward(kernel: Int, sources: [NormalizedSource], output: Int, statistics: Int?, parameters: String,
-                             outputGradient: Int, sourceGradients: [Int?])
+                             normalization: String?, outputGradient: Int, sourceGradients: [Int?])
     case maxPool(source: NormalizedSource, output: Int)
     /// Adds the pooled gradient into `sourceGradient` (which may already hold the skip connection's share).
     case maxPoolBackward(source: NormalizedSource, outputGradient: Int, sourceGradient: Int, accumulate: Bool)

@@ -72,6 +72,26 @@ public final class ParameterStore: @unchecked Sendable {
         return UnsafeMutableBufferPointer(start: gradients + offsets[i]!, count: specs[i].elements)
     }
 
+    /// A parameter's values in PyTorch's order and shape (for checkpoints and comparisons).
+    public func pyTorchValues(_ name: String) -> [Float] {
+        let spec = specs[index[name]!]
+        return spec.layout.toPyTorch(Array(value(name)), shape: spec.shape)
+    }
+
+    /// A trainable parameter's accumulated gradient in PyTorch's order.
+    public func pyTorchGradient(_ name: String) -> [Float] {
+        let spec = specs[index[name]!]
+        return spec.layout.toPyTorch(Array(gradient(name)), shape: spec.shape)
+    }
+
+    /// Sets a parameter from values in PyTorch's order.
+    public func setPyTorchValues(_ name: String, _ values: [Float]) {
+        let spec = specs[index[name]!]
+        precondition(values.count == spec.elements, "\(name): \(values.count) values for \(spec.shape)")
+        let converted = spec.layout.fromPyTorch(values, shape: spec.shape)
+        _ = value(name).update(fromContentsOf: converted)
+    }
+
     public func counter(_ name: String) -> Int64 { counters[index[name]!] ?? 0 }
     public func setCounter(_ name: String, _ value: Int64) { counters[index[name]!] = value }
 

@@ -3,7 +3,7 @@ import Testing
 import PatchTrain
 
 /// `unet_step_<kind>.npy` with its `.index` (name, offset, count per line).
-private func loadStepFixture(_ kind: NormalizationKind) throws -> [String: [Float]] {
+func loadStepFixture(_ kind: NormalizationKind) throws -> [String: [Float]] {
     let name = "unet_step_" + (kind == .batch ? "batchnorm" : "instancenorm")
     let values = try GoldenFixture.values(name)
     let index = try String(contentsOf: GoldenFixture.folder.appendingPathComponent(name + ".index"), encoding: .utf8)
@@ -16,16 +16,16 @@ private func loadStepFixture(_ kind: NormalizationKind) throws -> [String: [Floa
     return table
 }
 
-private func norm(_ v: [Float]) -> Double { v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
+func norm(_ v: [Float]) -> Double { v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
 
 /// A convolution bias followed by normalisation has zero gradient in exact arithmetic (the normalisation removes
 /// any shift), so PyTorch's is ~1e-18 and ours is the rounding noise of summing dL/dy over every voxel. Relative error
 /// means nothing there; those are held to being small next to their layer's weight gradient instead.
-private func isCancelledBias(_ name: String) -> Bool { name.hasSuffix("net.0.bias") || name.hasSuffix("net.3.bias") }
+func isCancelledBias(_ name: String) -> Bool { name.hasSuffix("net.0.bias") || name.hasSuffix("net.3.bias") }
 
 /// Per parameter tensor, the larger of: the relative L2 error of the sampled gradient elements, and the relative error
 /// of the whole gradient's L2 norm. Returns the worst tensor, and the worst cancelled-bias-to-weight norm ratio.
-private func gradientErrors(_ result: UNetStepResult, _ fixture: [String: [Float]]) -> (worst: Double, name: String, bias: Double) {
+func gradientErrors(_ result: UNetStepResult, _ fixture: [String: [Float]]) -> (worst: Double, name: String, bias: Double) {
     var worst = (0.0, ""), bias = 0.0
     for (name, gradient) in result.gradients {
         if isCancelledBias(name) {

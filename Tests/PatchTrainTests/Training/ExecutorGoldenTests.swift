@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+import PatchTrain
+
+/// The executor — the layer graph run on the kernels in one arena — against PyTorch float64's training step of
+/// the same small U-Net (`Fixtures/kernels/make_unet_step.py`: 16³ patch, batch 2, 2 classes, base 4 filters).
+/// Parameters, image and labels come from the fixture script's named streams, so both sides start equal.
+@Suite struct ExecutorGoldenTests {
+    static func run(_ kind: NormalizationKind, activations: ElementType) throws -> UNetStepResult {
+        let configuration = UNetConfiguration(inputChannels: 1, classes: 2, baseFilters: 4, depth: 4, normalization: kind)
+        let graph = LayerGraph(configuration: configuration, patch: Extent3(16, 16, 16), microBatch: 2, activationType: activations)
+        let store = ParameterStore(specs: graph.parameters)
+        for spec in graph.parameters where spec.elementType == .float32 {
+            store.setPyTorchValues(spec.name, initialValue(spec))
+        }
+        let executor = try Executor(graph: graph, layout: ArenaLayout(graph: graph), parameters: store)
+        let voxels = 2 * 16 * 16 * 16
+        let image = namedStream("image", count: voxels, lo: -1, hi: 1).map { Float16($0) }
+        let labels = namedStream("labels", count: voxels, lo: 0, hi: 1).map { UInt8($0 >= 0.5 ? 1 : 0) }
+        let loss = image.withUnsafeBufferPointer { i in
+            labels.withUnsafeBufferPointer { l in executor.trainStep(image: i.baseAddress!, labels: l.baseAddress!) }
+        }
+        var gradients = [String: [Float]](), buffers = [String: [Float]]()
+        for spec in graph.parameters {
+            if spec.trainable { gradients[spec.name] = store.pyTorchGradient(spec.name) }
+            if spec.name.hasSuffix("running_mean") || spec.name.hasSuffix("running_var") {
+                buffers[spec.name] = store.pyTorchValues(spec.name)
+            }
+        }
+        return UNetStepResult(loss: loss, gradients: gradients, buffers: buffers)
+    }
+
+    /// The fixture script's initial values: convolutions uniform in ±1/√fan_in by name, normalisation scale in
+    /// [0.8, 1.2] and shift in [−0.1, 0.1], running statistics 0 and 1.
+    static func initialValue(_ spec: ParameterSpec) -> [Float] {
+        let name = spec.name
+        if name.hasSuffix("running_mean") { return [Float](repeating: 0, count: spec.elements) }
+        if name.hasSuffix("running_var") { return [Float](repeating: 1, count: spec.elements) }
+        if name.contains(".net.1.") || name.contains(".net.4.") {
+            return name.hasSuffix(".weight") ? namedStream(name, count: spec.elements, lo: 0.8, hi: 1.2)
+                                             : namedStream(name, count: spec.elements, lo: -0.1, hi: 0.1)
+        }
+        let module = String(name.dropLast(name.hasSuffix(".weight") ? ".weight".count : ".bias".count))
+        let fanIn: Int
+        if module.hasPrefix("up.") {
+            fanIn = upOutputChannels(module) * 8
+        } else if module == "out" {
+            fanIn = 4
+        } else {
+            fanIn = convolutionInputChannels(module) * 27
+        }
+        let bound = 1 / Double(fanIn).squareRoot()
+        return namedStream(name, count: spec.elements, lo: -bound, hi: bound)
+    }
+
+    static let filters = [4, 8, 16, 32]
+    static func upOutputChannels(_ module: String) -> Int { filters[3 - Int(module.split(separator: ".")[1])!] }
+    static func convolutionInputChannels(_ module: String) -> Int {
+        let parts = module.split(separator: ".")
+        let second = parts.last == "3"
+        switch parts[0] {
+        case "enc":
+            let i = Int(parts[1])!
+            return second ? filters[i] : (i == 0 ? 1 : filters[i - 1])
+        case "bott": return second ? 64 : 32
+        default:
+            let f = filters[3 - Int(parts[1])!]
+            return second ? f : 2 * f
+        }
+    }
+
+    /// fp32 storage: the executor's wiring against PyTorch float64 to fp32 rounding.
+    @Test(arguments: [NormalizationKind.batch, .instance])
+    func float32StorageMatchesPyTorch(kind: NormalizationKind) throws {
+        let fixture = try loadStepFixture(kind)
+        let result = try ExecutorGoldenTests.run(kind, activations: .float32)
+        #expect(abs(result.loss - Double(fixture["loss"]![0])) < 1e-6)
+        let (error, name, bias) = gradientErrors(result, fixture)
+        #expect(error < 1e-4, "worst gradient \(name): \(error)")
+        #expect(bias < 1e-5)
+        if kind == .batch {
+            for (buffer, values) in result.buffers {
+                #expect(worstError(values, fixture["buffer/" + buffer]!, atol: 1e-6, rtol: 1e-5) <= 1, "\(buffer)")
+            }
+        }
+    }
+
+    /// fp16 activations as training runs them; the tolerance and why are at `float16ActivationsStayNearPyTorch`.
+    @Test(arguments: [NormalizationKind.batch, .instance])
+    func float16ActivationsStayNearPyTorch(kind: NormalizationKind) throws {
+        let fixture = try loadStepFixture(kind)
+        let result = try ExecutorGoldenTests.run(kind, activations: .float16)
+        #expect(abs(result.loss - Double(fixture["loss"]![0])) < 1e-5)
+        let (error, name, _) = gradientErrors(result, fixture)
+        #expect(error < 0.25, "worst gradient \(name): \(error)")
+    }
+}
