@@ -31,12 +31,14 @@ public struct Convolution3D: Sendable {
             }
         }
         let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
-        let columns = stacked + plan.weightCount
+        let perWorker = padded * width + 4 * padded * cout
+        forEachWorker { worker, firstRow, endRow in
+        let columns = stacked + plan.weightCount + worker * perWorker
         let product = columns + padded * width
         let tile = product + 3 * padded * cout
-        var row = 0
-        while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2)
+        var row = firstRow
+        while row < endRow {
+            let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
             // Channel-major [3·cout × n] = stackedᵀ · columnsᵀ: row kz·cout + co is z tap kz's contribution at each
             // padded voxel; output voxel z sums tap kz at padded position z + kz.
@@ -46,6 +48,7 @@ public struct Convolution3D: Sendable {
                                into: tile)
             store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
             row += count
+        }
         }
     }
 
@@ -71,13 +74,15 @@ public struct Convolution3D: Sendable {
             }
         }
         let tileRows = plan.gradientRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
-        let columns = rearranged + plan.weightCount
+        let perWorker = padded * width + 4 * padded * cin
+        let source = [ActivationSource(outputGradient)]
+        forEachWorker { worker, firstRow, endRow in
+        let columns = rearranged + plan.weightCount + worker * perWorker
         let product = columns + padded * width
         let tile = product + 3 * padded * cin
-        let source = [ActivationSource(outputGradient)]
-        var row = 0
-        while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), n = count * (plan.extent.z + 2)
+        var row = firstRow
+        while row < endRow {
+            let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
             Matrix.multiply(m: 3 * cin, n: n, k: width, a: rearranged, lda: width,
                             b: columns, ldb: width, transposeB: true, c: product, ldc: n)
@@ -86,6 +91,7 @@ public struct Convolution3D: Sendable {
                                into: tile, mirrored: true)
             store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
             row += count
+        }
         }
     }
 
@@ -99,48 +105,61 @@ public struct Convolution3D: Sendable {
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let ez = plan.extent.z, p = ez + 2
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        // dW_kzᵀ for the three z taps, [3·cout × 9·cin], accumulates over tiles and is added, rearranged, to the
-        // caller's gradient once at the end.
-        let accumulator = floats
+        // Per worker, dW_kzᵀ for the three z taps, [3·cout × 9·cin], accumulates over its tiles; the workers'
+        // accumulators are added, rearranged, to the caller's gradient once at the end.
         let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
-        let columns = accumulator + plan.weightCount
-        let stackedGradient = columns + padded * width
-        let rows = stackedGradient + 3 * padded * cout
-        var row = 0
-        while row < plan.rows {
-            let count = min(tileRows, plan.rows - row), n = count * p
-            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with shifts,
-            // zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
-            inParallel(count) { r in
-                let dy = rows + r * ez * cout
-                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
-                for zp in 0..<p {
-                    let to = stackedGradient + (r * p + zp) * 3 * cout
-                    for kz in 0..<3 {
-                        let z = zp - kz  // voxel z of this row sits at padded position zp = z + kz (shifted by 1 − kz)
-                        if z >= 0 && z < ez {
-                            (to + kz * cout).update(from: dy + z * cout, count: cout)
-                        } else {
-                            (to + kz * cout).update(repeating: 0, count: cout)
+        let perWorker = plan.weightCount + padded * width + 4 * padded * cout
+        // Bias partial sums per worker, in fp64 (a few doubles; the only allocation a kernel makes, outside the plan).
+        let biasPartials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * cout)
+        defer { biasPartials.deallocate() }
+        biasPartials.initialize(repeating: 0, count: plan.workers * cout)
+        forEachWorker { worker, firstRow, endRow in
+            let accumulator = floats + worker * perWorker
+            accumulator.update(repeating: 0, count: plan.weightCount)
+            let columns = accumulator + plan.weightCount
+            let stackedGradient = columns + padded * width
+            let rows = stackedGradient + 3 * padded * cout
+            let bias = biasPartials + worker * cout
+            var row = firstRow
+            while row < endRow {
+                let count = min(tileRows, endRow - row), n = count * p
+                gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+                // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with
+                // shifts, zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
+                for r in 0..<count {
+                    let dy = rows + r * ez * cout
+                    outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
+                    for zp in 0..<p {
+                        let to = stackedGradient + (r * p + zp) * 3 * cout
+                        for kz in 0..<3 {
+                            let z = zp - kz  // voxel z sits at padded position z + kz in tap kz's copy
+                            if z >= 0 && z < ez {
+                                (to + kz * cout).update(from: dy + z * cout, count: cout)
+                            } else {
+                                (to + kz * cout).update(repeating: 0, count: cout)
+                            }
                         }
                     }
                 }
+                for v in 0..<(count * ez) {
+                    let g = rows + v * cout
+                    for o in 0..<cout { bias[o] += Double(g[o]) }
+                }
+                Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
+                                b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
+                row += count
             }
-            for v in 0..<(count * ez) {
-                let g = rows + v * cout
-                for o in 0..<cout { biasGradient[o] += g[o] }
-            }
-            Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
-                            b: columns, ldb: width, c: accumulator, ldc: width, beta: row == 0 ? 0 : 1)
-            row += count
         }
-        for kz in 0..<3 {
-            for plane in 0..<9 {
-                for ci in 0..<cin {
-                    let to = weightGradient + ((plane * 3 + kz) * cin + ci) * cout
-                    let from = accumulator + kz * cout * width + plane * cin + ci
-                    for o in 0..<cout { to[o] += from[o * width] }
+        for worker in 0..<plan.workers {
+            let accumulator = floats + worker * perWorker
+            for o in 0..<cout { biasGradient[o] += Float(biasPartials[worker * cout + o]) }
+            for kz in 0..<3 {
+                for plane in 0..<9 {
+                    for ci in 0..<cin {
+                        let to = weightGradient + ((plane * 3 + kz) * cin + ci) * cout
+                        let from = accumulator + kz * cout * width + plane * cin + ci
+                        for o in 0..<cout { to[o] += from[o * width] }
+                    }
                 }
             }
         }
@@ -156,7 +175,7 @@ public struct Convolution3D: Sendable {
         let ex = plan.extent.x, ey = plan.extent.y, ez = plan.extent.z
         let channels = sources.reduce(0) { $0 + $1.channels }
         let width = ConvolutionPlan.planeTaps * channels
-        inParallel(rowCount) { r in
+        for r in 0..<rowCount {
             let row = firstRow + r
             let sample = row / (ex * ey), x = (row / ey) % ex, y = row % ey
             let rowColumns = columns + r * (ez + 2) * width
@@ -180,26 +199,25 @@ public struct Convolution3D: Sendable {
         }
     }
 
-    /// Runs `body` for rows `0..<rowCount`, split into contiguous halves on two threads when there are at least two
-    /// rows. The widening and copying around the GEMMs is memory-bound single-threaded work that would otherwise
-    /// leave the second core idle between sgemm calls (it was ~40% of a 16-channel layer's time).
-    func inParallel(_ rowCount: Int, _ body: (Int) -> Void) {
-        let workers = min(Self.workers, rowCount)
+    /// Runs `body(worker, firstRow, endRow)` for each of the plan's workers on its own thread, each with a
+    /// contiguous share of the rows, with OpenBLAS single-threaded meanwhile. Workers write disjoint rows of the
+    /// output and their own slices of the workspace.
+    func forEachWorker(_ body: (Int, Int, Int) -> Void) {
+        let workers = plan.workers, rows = plan.rows
         guard workers > 1 else {
-            for r in 0..<rowCount { body(r) }
+            body(0, 0, rows)
             return
         }
-        // The halves touch disjoint rows of the tile and of the output; the closure only reads shared state.
         withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendableClosure(run: escapable)
-            DispatchQueue.concurrentPerform(iterations: workers) { part in
-                for r in (part * rowCount / workers)..<((part + 1) * rowCount / workers) { shared.run(r) }
+            let shared = UncheckedSendableWorkerBody(run: escapable)
+            Matrix.withThreads(1) {
+                DispatchQueue.concurrentPerform(iterations: workers) { w in
+                    shared.run(w, w * rows / workers, (w + 1) * rows / workers)
+                }
             }
         }
     }
 
-    /// Threads for the work around the GEMMs; the executor sets it with OpenBLAS's (one per core).
-    nonisolated(unsafe) public static var workers = 2
 
     /// From the channel-major product of all three z taps `[3·channels × columns]` over padded voxels to the
     /// channel-last tile `[voxels × channels]` of the real voxels: voxel z of tile row r sums, for each tap kz, column
@@ -208,7 +226,7 @@ public struct Convolution3D: Sendable {
                             bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>,
                             mirrored: Bool = false) {
         let ez = plan.extent.z
-        inParallel(rowCount) { r in
+        for r in 0..<rowCount {
             let to = tile + r * ez * channels
             var start = 0
             // Blocks of 64 voxels keep both sides' cache lines live.
@@ -282,7 +300,11 @@ public enum ConvolutionWeights {
     }
 }
 
-/// A closure handed to worker threads that only ever touch disjoint memory (see `Convolution3D.inParallel`).
+/// A closure handed to worker threads that only ever touch disjoint memory (see `Convolution3D.forEachWorker`).
 struct UncheckedSendableClosure: @unchecked Sendable {
     let run: (Int) -> Void
+}
+
+struct UncheckedSendableWorkerBody: @unchecked Sendable {
+    let run: (Int, Int, Int) -> Void
 }

@@ -10,6 +10,15 @@ public enum Matrix {
 
     public static var threads: Int { Int(openblas_get_num_threads()) }
 
+    /// Runs `body` with OpenBLAS at `count` threads, then restores the previous count. For kernels that parallelise
+    /// over tiles themselves; kernels are called one at a time by the executor, so the global setting is theirs.
+    public static func withThreads<R>(_ count: Int, _ body: () throws -> R) rethrows -> R {
+        let previous = threads
+        if previous != count { setThreads(count) }
+        defer { if previous != count { setThreads(previous) } }
+        return try body()
+    }
+
     /// `C[m×n] = alpha · op(A) · op(B) + beta · C`, op(A) is m×k and op(B) is k×n; leading dimensions are row strides.
     @inlinable
     public static func multiply(m: Int, n: Int, k: Int,

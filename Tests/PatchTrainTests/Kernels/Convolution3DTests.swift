@@ -180,7 +180,7 @@ private struct ConvolutionCase {
 
     @Test func workspaceIsBoundedByTheTileBudget() {
         let plan = ConvolutionPlan(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16, outputChannels: 16)
-        #expect(plan.inputRowsPerTile == (1 << 20) / (130 * 9 * 16))
+        #expect(plan.inputRowsPerTile == (1 << 19) / (130 * 9 * 16))
         #expect(ConvolutionPlan.workspaceBytes(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16,
                                                outputChannels: 16) < 8 << 20)
     }
