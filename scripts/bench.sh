@@ -13,3 +13,15 @@ rm -rf "$data/synth20"
 echo "== patches: 1,000 patches of 128^3 through the sampler and prefetcher (cold foreground-index cache)"
 rm -rf "$data/cache"
 PATCHTRAIN_CACHE="$data/cache" "$bin/patchtrain-bench" patches --data "$data/synth20" --patch 128 --count 1000 --depth 2
+
+echo "== conv: 3x3x3 convolution passes beside sgemm 2048^2 (same process, back to back)"
+"$bin/patchtrain-bench" conv
+
+echo "== block: one conv block (Conv-BN-ReLU x2, 16 channels, 128^3) forward + backward; PyTorch fp32 right after"
+"$bin/patchtrain-bench" block
+peers=${PEERS:-$HOME/.cache/patchtrain-peers}
+if [ -x "$peers/venv-torch/bin/python" ]; then
+    OMP_NUM_THREADS=2 "$peers/venv-torch/bin/python" scripts/torch_conv_block_bench.py 2
+else
+    echo "(PyTorch side skipped: run ../shared/peers/setup.sh to create $peers/venv-torch)"
+fi

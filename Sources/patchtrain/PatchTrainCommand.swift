@@ -14,6 +14,9 @@ struct PatchTrainCommand: ParsableCommand {
     /// Exit codes follow the project's convention rather than ArgumentParser's:
     /// 0 success, 1 runtime failure, 2 bad usage or bad input; errors are one line on stderr.
     static func main() {
+        // OpenBLAS misdetects some virtual CPUs and falls back to its slowest kernels; it must be told before it
+        // loads, so this re-executes the process once with OPENBLAS_CORETYPE set (a user's own setting wins).
+        BLASCoreType.reexecuteWithDetectedCoreTypeIfNeeded()
         do {
             var command = try parseAsRoot()
             try command.run()
