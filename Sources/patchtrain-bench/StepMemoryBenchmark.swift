@@ -1,0 +1,54 @@
+import Foundation
+import PatchTrain
+
+/// `step`: plans for a budget, trains that plan's configuration for a few optimizer steps in this (fresh)
+/// process, and compares the measured peak RSS (VmHWM) with the prediction. Run once per budget, each in its
+/// own process, so one run's peak does not hide the next's.
+enum StepMemoryBenchmark: Benchmark {
+    static let name = "step"
+    static let summary = "predicted vs measured peak RSS of training steps under a planned budget"
+    static let usage = "--data DIR --ram 4G [--steps 3] [--batch 2] [--patch XxYxZ] [--seed 0]"
+
+    static func run(_ options: BenchOptions) throws -> Bool {
+        try options.checkOnly(["data", "ram", "steps", "batch", "patch", "seed"])
+        let data = try options.string("data")
+        guard let budget = ByteCount.parse(try options.string("ram")) else {
+            throw BenchOptions.UsageError(message: "--ram must be a size such as 4G")
+        }
+        let steps = try options.int("steps", default: 3)
+        let batch = try options.int("batch", default: 2)
+        let seed = UInt64(try options.int("seed", default: 0, atLeast: 0))
+        let fixedPatch = options.string("patch", default: "").isEmpty ? nil : Extent3(parsing: options.string("patch", default: ""))
+
+        let dataset = try Dataset(path: data)
+        let cases = try dataset.openCases()
+        let configuration = UNetConfiguration(inputChannels: cases[0].image.shape.channels,
+                                              classes: dataset.classes ?? cases[0].mask.oneHotClasses ?? 4)
+        let planner = MemoryPlanner(configuration: configuration, volume: cases[0].image.shape.spatial, effectiveBatch: batch,
+                                    fixed: try RuntimeBaseline.measure(), workspaceBytes: KernelWorkspace.bytes)
+        guard case .fits(let plan) = planner.choose(budget: budget, patch: fixedPatch) else {
+            print("budget \(ByteCount.format(budget)) is below the smallest plan")
+            return false
+        }
+        print("plan: patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps); predicted peak \(ByteCount.format(plan.predictedPeakBytes))")
+        let trainer = try Trainer(plan: plan, cases: cases, seed: seed)
+        var times: [Double] = []
+        for s in 0..<steps {
+            let start = Date()
+            let loss = try trainer.step()
+            times.append(Date().timeIntervalSince(start))
+            print(String(format: "step %d: loss %.4f, %.1f s, RSS %@, peak %@", s + 1, loss, times.last!,
+                         ByteCount.format(ProcessMemory.residentBytes), ByteCount.format(ProcessMemory.peakResidentBytes)))
+        }
+        trainer.stop()
+        let measured = ProcessMemory.peakResidentBytes
+        let error = Double(plan.predictedPeakBytes - measured) / Double(measured)
+        let withinFivePercent = abs(error) <= 0.05
+        let underBudget = measured <= budget
+        print(String(format: "RESULT {\"budget\": %d, \"patch\": \"%@\", \"microBatch\": %d, \"accumulation\": %d, \"predicted\": %d, \"measured\": %d, \"error\": %.4f, \"medianStepSeconds\": %.2f}",
+                     budget, plan.patch.description, plan.microBatch, plan.accumulationSteps, plan.predictedPeakBytes, measured,
+                     error, times.sorted()[times.count / 2]))
+        print("\(withinFivePercent && underBudget ? "PASS" : "FAIL"): predicted \(ByteCount.format(plan.predictedPeakBytes)), measured \(ByteCount.format(measured)) (\(String(format: "%+.1f", error * 100))% of measured), budget \(ByteCount.format(budget))")
+        return withinFivePercent && underBudget
+    }
+}

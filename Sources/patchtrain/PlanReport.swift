@@ -1,0 +1,101 @@
+import Foundation
+import PatchTrain
+
+/// What `plan` prints: the chosen configuration, the bytes by category and level, where the peak happens,
+/// the neighbouring patches and a predicted step time.
+struct PlanReport {
+    let plan: MemoryPlan
+    let budgetSource: String
+    /// Measured convolution throughput, for the step-time estimate.
+    let gflops: Double
+    let larger: MemoryPlan?
+    let smaller: MemoryPlan?
+
+    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, gflops: Double) {
+        self.plan = plan
+        self.budgetSource = budgetSource
+        self.gflops = gflops
+        let candidates = PatchCandidates.descending(volume: plan.volume, multiple: plan.configuration.patchMultiple)
+        let index = candidates.firstIndex(of: plan.patch)
+        larger = index.flatMap { $0 > 0 ? planner.plan(patch: candidates[$0 - 1], microBatch: 1, budget: plan.budgetBytes) : nil }
+        smaller = index.flatMap { $0 + 1 < candidates.count ? planner.plan(patch: candidates[$0 + 1], microBatch: plan.microBatch, budget: plan.budgetBytes) : nil }
+    }
+
+    var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / (gflops * 1e9) }
+
+    func text() -> String {
+        let b = ByteCount.format
+        let c = plan.configuration
+        var out = ""
+        out += "budget      \(b(plan.budgetBytes)) of whole-process peak RSS (\(budgetSource))\n"
+        out += "network     U-Net \(c.levelFilters.map(String.init).joined(separator: "-"))-\(c.bottleneckFilters), \(c.inputChannels) input channel(s), \(c.classes) classes, \(c.normalization) norm\n"
+        out += "volume      \(plan.volume)\n"
+        out += "chosen      patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(plan.effectiveBatch))\n"
+        out += "predicted   peak RSS \(b(plan.predictedPeakBytes)), headroom \(b(plan.headroomBytes))\n\n"
+        let rows: [(String, Int)] = [
+            ("fixed (runtime, libraries; measured)", plan.fixed.total),
+            ("persistent (weights, gradients, Adam, BN stats)", plan.persistent.total),
+            ("data (prefetch pool, scratch, indexes, mapped pages)", plan.data.total),
+            ("arena (activations, gradients, workspaces)", plan.arena.bytes),
+        ]
+        let width = 32
+        for (name, bytes) in rows {
+            let filled = plan.predictedPeakBytes > 0 ? Int((Double(bytes) / Double(plan.predictedPeakBytes) * Double(width)).rounded()) : 0
+            let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+            out += "  \(bar)  \(pad(b(bytes), 11)) \(name)\n"
+        }
+        out += "\npeak during \(plan.arena.peakOperation):"
+        for (kind, bytes) in plan.arena.peakByKind.sorted(by: { $0.value > $1.value }) {
+            out += " \(kind) \(b(bytes));"
+        }
+        out += "\n\nlevel  extent        saved fp16 activations  live at the peak\n"
+        for level in 0...c.depth {
+            let e = Extent3(plan.patch.x >> level, plan.patch.y >> level, plan.patch.z >> level)
+            out += "\(pad(level == c.depth ? "bott" : "\(level)", 5))  \(pad(e.description, 12))  \(pad(b(plan.arena.activationBytesByLevel[level]), 22))  \(b(plan.arena.peakBytesByLevel[level]))\n"
+        }
+        out += "\n"
+        if let larger {
+            let verdict = larger.predictedPeakBytes <= plan.budgetBytes ? "fits" : "over by \(b(larger.predictedPeakBytes - plan.budgetBytes))"
+            out += "next larger patch   \(larger.patch) needs \(b(larger.predictedPeakBytes)) (\(verdict))\n"
+        } else {
+            out += "next larger patch   none: the patch is the whole volume\n"
+        }
+        if let smaller {
+            out += "next smaller patch  \(smaller.patch) needs \(b(smaller.predictedPeakBytes)) (headroom \(b(smaller.headroomBytes)))\n"
+        }
+        out += String(format: "\nstep time   ~%.1f s per optimizer step (%.0f GFLOP at %.0f GFLOP/s measured on a 3x3x3 convolution)\n",
+                      stepSeconds, plan.flopsPerMicroStep * Double(plan.accumulationSteps) / 1e9, gflops)
+        return out
+    }
+
+    private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
+
+    func planJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(plan)
+    }
+
+    /// The plan plus what a script wants without recomputing it.
+    func json() throws -> Data {
+        struct Summary: Encodable {
+            let plan: MemoryPlan
+            let predictedPeakBytes: Int
+            let headroomBytes: Int
+            let budgetSource: String
+            let largerPatch: Extent3?
+            let largerPatchPeakBytes: Int?
+            let smallerPatch: Extent3?
+            let smallerPatchPeakBytes: Int?
+            let measuredGFLOPS: Double
+            let predictedStepSeconds: Double
+        }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(Summary(plan: plan, predictedPeakBytes: plan.predictedPeakBytes, headroomBytes: plan.headroomBytes,
+                                          budgetSource: budgetSource, largerPatch: larger?.patch,
+                                          largerPatchPeakBytes: larger?.predictedPeakBytes, smallerPatch: smaller?.patch,
+                                          smallerPatchPeakBytes: smaller?.predictedPeakBytes, measuredGFLOPS: gflops,
+                                          predictedStepSeconds: stepSeconds))
+    }
+}
