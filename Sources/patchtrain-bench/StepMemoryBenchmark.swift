@@ -45,7 +45,7 @@ enum StepMemoryBenchmark: Benchmark {
         let error = Double(plan.predictedPeakBytes - measured) / Double(measured)
         let withinFivePercent = abs(error) <= 0.05
         let underBudget = measured <= budget
-        print(String(format: "RESULT {\"budget\": %d, \"patch\": \"%@\", \"microBatch\": %d, \"accumulation\": %d, \"predicted\": %d, \"measured\": %d, \"error\": %.4f, \"medianStepSeconds\": %.2f}",
+        print(String(format: "RESULT {\"budget\": %ld, \"patch\": \"%@\", \"microBatch\": %ld, \"accumulation\": %ld, \"predicted\": %ld, \"measured\": %ld, \"error\": %.4f, \"medianStepSeconds\": %.2f}",
                      budget, plan.patch.description, plan.microBatch, plan.accumulationSteps, plan.predictedPeakBytes, measured,
                      error, times.sorted()[times.count / 2]))
         print("\(withinFivePercent && underBudget ? "PASS" : "FAIL"): predicted \(ByteCount.format(plan.predictedPeakBytes)), measured \(ByteCount.format(measured)) (\(String(format: "%+.1f", error * 100))% of measured), budget \(ByteCount.format(budget))")

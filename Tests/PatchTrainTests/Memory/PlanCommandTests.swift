@@ -1,0 +1,35 @@
+import Foundation
+import Testing
+import PatchTrain
+
+/// `patchtrain plan` as a user runs it.
+@Suite struct PlanCommandTests {
+    @Test func tooSmallABudgetExitsTwoNamingTheMinimum() throws {
+        let result = try CLIRunner.run(["plan", "--ram", "100M"])
+        #expect(result.status == 2)
+        #expect(result.stderrLines.count == 1, "stderr: \(result.stderr)")
+        let line = result.stderrLines.first ?? ""
+        #expect(line.hasPrefix("patchtrain: error: --ram 100M: "))
+        #expect(line.contains("too small") && line.contains("needs"))
+    }
+
+    @Test func jsonPlanFitsTheBudgetAndRoundTrips() throws {
+        let folder = TemporaryFolder()
+        let out = folder.file("plan.json")
+        let result = try CLIRunner.run(["plan", "--ram", "2G", "--shape", "240x240x160", "--json", "--out", out])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let predicted = try #require(summary["predictedPeakBytes"] as? Int)
+        #expect(predicted <= 2 << 30)
+        #expect(predicted > 1 << 30, "2 GiB of budget should be mostly used by the largest patch that fits")
+        let plan = try JSONDecoder().decode(MemoryPlan.self, from: Data(contentsOf: URL(fileURLWithPath: out)))
+        #expect(plan.predictedPeakBytes == predicted)
+        #expect(plan.patch.x % 16 == 0 && plan.patch.y % 16 == 0 && plan.patch.z % 16 == 0)
+        #expect(plan.microBatch * plan.accumulationSteps == 2)
+    }
+
+    @Test func badSizeIsAUsageError() throws {
+        let result = try CLIRunner.run(["plan", "--ram", "lots"])
+        #expect(result.status == 2)
+    }
+}
