@@ -85,13 +85,22 @@ import PatchTrain
         }
     }
 
-    /// fp16 activations as training runs them; the tolerance and why are at `float16ActivationsStayNearPyTorch`.
+    /// fp16 activations and fp32 activation gradients, as training runs (gradients are never stored in fp16).
+    ///
+    /// The loss moves by ~1e-7. The gradients of this tiny network are chaotic under rounding: in PyTorch alone
+    /// (`make_unet_step.py --sensitivity`), rounding the stored tensors to fp16 moves the worst parameter gradient by
+    /// 9% (BN) / 14% (IN), and jittering the values by 1e-7 relative before that rounding — the size of fp32-vs-fp64
+    /// differences — moves it by another 6–7%. (Normalisation statistics at the deepest levels come from 2–16 values,
+    /// and the Dice gradient of random labels is a small residual of large terms.) So no fp16 path can match any
+    /// reference better than ~10% here; measured 10% (BN) / 15% (IN). Held to 25%: it catches a wrong kernel or a
+    /// wrong binding, which moves gradients by O(1), while the fp32 test above checks the wiring to 1e-4.
     @Test(arguments: [NormalizationKind.batch, .instance])
     func float16ActivationsStayNearPyTorch(kind: NormalizationKind) throws {
         let fixture = try loadStepFixture(kind)
         let result = try ExecutorGoldenTests.run(kind, activations: .float16)
         #expect(abs(result.loss - Double(fixture["loss"]![0])) < 1e-5)
-        let (error, name, _) = gradientErrors(result, fixture)
+        let (error, name, bias) = gradientErrors(result, fixture)
         #expect(error < 0.25, "worst gradient \(name): \(error)")
+        #expect(bias < 1e-4)
     }
 }

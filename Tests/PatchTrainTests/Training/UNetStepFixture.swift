@@ -1,6 +1,23 @@
 import Foundation
-import Testing
 import PatchTrain
+
+/// The PyTorch reference of one small U-Net training step (`Fixtures/kernels/make_unet_step.py`): 16³ patch,
+/// batch 2, 2 classes, base 4 filters. Parameters, image and labels are not stored: both sides generate them from
+/// the same named streams.
+
+struct UNetStepResult {
+    var loss: Double
+    var gradients: [String: [Float]]
+    var buffers: [String: [Float]]
+}
+
+/// float16 values of SplitMix64 seeded by the FNV-1a hash of `name` (the fixture script's `stream`).
+func namedStream(_ name: String, count: Int, lo: Double, hi: Double) -> [Float] {
+    var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+    for byte in name.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+    var random = TestRandom(seed: hash)
+    return (0..<count).map { _ in Float(Float16(lo + (hi - lo) * Double(random.next() >> 40) / Double(1 << 24))) }
+}
 
 /// `unet_step_<kind>.npy` with its `.index` (name, offset, count per line).
 func loadStepFixture(_ kind: NormalizationKind) throws -> [String: [Float]] {
@@ -46,39 +63,3 @@ func gradientErrors(_ result: UNetStepResult, _ fixture: [String: [Float]]) -> (
     return (worst.0, worst.1, bias)
 }
 
-@Suite struct UNetStepGoldenTests {
-    /// fp32 storage: the composition itself against PyTorch float64; only fp32 rounding (~1e-6 relative) remains.
-    @Test(arguments: [NormalizationKind.batch, .instance])
-    func float32StorageMatchesPyTorch(kind: NormalizationKind) throws {
-        let fixture = try loadStepFixture(kind)
-        let result = runUNetStep(kind: kind, element: .float32, gradientElement: .float32)
-        #expect(abs(result.loss - Double(fixture["loss"]![0])) < 1e-6)
-        let (error, name, bias) = gradientErrors(result, fixture)
-        #expect(error < 1e-4, "worst gradient \(name): \(error)")
-        #expect(bias < 1e-5)
-        if kind == .batch {
-            for (buffer, values) in result.buffers {
-                #expect(worstError(values, fixture["buffer/" + buffer]!, atol: 1e-6, rtol: 1e-5) <= 1, "\(buffer)")
-            }
-        }
-    }
-
-    /// fp16 activations and fp32 activation gradients (DESIGN: gradients are never stored in fp16), as training runs.
-    ///
-    /// The loss moves by ~1e-7. The gradients of this tiny network are chaotic under rounding: in PyTorch alone
-    /// (`make_unet_step.py --sensitivity`), rounding the stored tensors to fp16 moves the worst parameter gradient by
-    /// 9% (BN) / 14% (IN), and jittering the values by 1e-7 relative before that rounding — the size of fp32-vs-fp64
-    /// differences — moves it by another 6–7%. (Normalisation statistics at the deepest levels come from 2–16 values,
-    /// and the Dice gradient of random labels is a small residual of large terms.) So no fp16 path can match any
-    /// reference better than ~10% here; measured 10% (BN) / 15% (IN). Held to 25%: it catches a wrong kernel, which
-    /// moves gradients by O(1), while the fp32 test above checks the composition to 1e-4.
-    @Test(arguments: [NormalizationKind.batch, .instance])
-    func float16ActivationsStayNearPyTorch(kind: NormalizationKind) throws {
-        let fixture = try loadStepFixture(kind)
-        let result = runUNetStep(kind: kind, element: .float16, gradientElement: .float32)
-        #expect(abs(result.loss - Double(fixture["loss"]![0])) < 1e-5)
-        let (error, name, bias) = gradientErrors(result, fixture)
-        #expect(error < 0.25, "worst gradient \(name): \(error)")
-        #expect(bias < 1e-4)
-    }
-}
