@@ -7,10 +7,11 @@ import PatchTrain
 enum StepMemoryBenchmark: Benchmark {
     static let name = "step"
     static let summary = "predicted vs measured peak RSS of training steps under a planned budget"
-    static let usage = "--data DIR --ram 4G [--steps 3] [--batch 2] [--patch XxYxZ] [--seed 0]"
+    static let usage = "--data DIR --ram 4G [--steps 3] [--batch 2] [--patch XxYxZ] [--seed 0] [--recompute 0|1]"
 
     static func run(_ options: BenchOptions) throws -> Bool {
-        try options.checkOnly(["data", "ram", "steps", "batch", "patch", "seed"])
+        try options.checkOnly(["data", "ram", "steps", "batch", "patch", "seed", "recompute"])
+        let recompute = try options.int("recompute", default: 0, atLeast: 0) != 0
         let data = try options.string("data")
         guard let budget = ByteCount.parse(try options.string("ram")) else {
             throw BenchOptions.UsageError(message: "--ram must be a size such as 4G")
@@ -26,11 +27,11 @@ enum StepMemoryBenchmark: Benchmark {
                                               classes: dataset.classes ?? cases[0].mask.oneHotClasses ?? 4)
         let planner = MemoryPlanner(configuration: configuration, volume: cases[0].image.shape.spatial, effectiveBatch: batch,
                                     fixed: try RuntimeBaseline.measure(), workspaceBytes: KernelWorkspace.bytes)
-        guard case .fits(let plan) = planner.choose(budget: budget, patch: fixedPatch) else {
+        guard case .fits(let plan) = planner.choose(budget: budget, patch: fixedPatch, recomputation: recompute) else {
             print("budget \(ByteCount.format(budget)) is below the smallest plan")
             return false
         }
-        print("plan: patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps); predicted peak \(ByteCount.format(plan.predictedPeakBytes))")
+        print("plan: patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps)\(recompute ? ", recomputation" : ""); predicted peak \(ByteCount.format(plan.predictedPeakBytes))")
         let trainer = try Trainer(plan: plan, cases: cases, seed: seed)
         var times: [Double] = []
         for s in 0..<steps {

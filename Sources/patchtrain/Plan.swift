@@ -31,6 +31,9 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Prefetch queue depth.")
     var prefetch: Int = 2
 
+    @Flag(name: .long, help: "Recompute each block's first convolution in the backward pass (activation checkpointing): less memory, more time.")
+    var recompute = false
+
     @Flag(name: .long, help: "Print the plan as JSON on stdout.")
     var json = false
 
@@ -71,13 +74,27 @@ struct Plan: ParsableCommand {
                                     prefetchDepth: prefetch, fixed: try RuntimeBaseline.measure(),
                                     workspaceBytes: KernelWorkspace.bytes)
         let fixedPatch = patch.flatMap { Extent3(parsing: $0) }
-        switch planner.choose(budget: budget, patch: fixedPatch) {
+        switch planner.choose(budget: budget, patch: fixedPatch, recomputation: recompute) {
         case .tooSmall(let smallest):
-            throw InputError(ram.map { "--ram \($0)" } ?? budgetSource,
-                             "budget \(ByteCount.format(budget)) is too small: the smallest plan (patch \(smallest.patch), micro-batch 1) needs \(ByteCount.format(smallest.predictedPeakBytes))")
+            var problem = "budget \(ByteCount.format(budget)) is too small: the smallest plan (patch \(smallest.patch), micro-batch 1\(recompute ? ", recomputation" : "")) needs \(ByteCount.format(smallest.predictedPeakBytes))"
+            if !recompute {
+                switch planner.choose(budget: budget, patch: fixedPatch, recomputation: true) {
+                case .fits(let lever):
+                    problem += "; with --recompute, patch \(lever.patch) fits (+\(RecomputationCost.percent(lever, planner)) compute per step)"
+                case .tooSmall(let leverSmallest):
+                    problem += " (\(ByteCount.format(leverSmallest.predictedPeakBytes)) with --recompute)"
+                }
+            }
+            throw InputError(ram.map { "--ram \($0)" } ?? budgetSource, problem)
         case .fits(let chosen):
+            // The lever: what recomputation would buy within the same budget.
+            var lever: MemoryPlan?
+            if !recompute, fixedPatch == nil, case .fits(let alternative) = planner.choose(budget: budget, recomputation: true),
+               alternative.patch.volume * alternative.microBatch > chosen.patch.volume * chosen.microBatch {
+                lever = alternative
+            }
             let report = PlanReport(plan: chosen, planner: planner, budgetSource: budgetSource,
-                                    gflops: ThroughputProbe.convolutionGFLOPS())
+                                    gflops: ThroughputProbe.convolutionGFLOPS(), lever: lever)
             if let out { try AtomicFile.write(Array(try report.planJSON()), to: out) }
             if json {
                 print(String(decoding: try report.json(), as: UTF8.self))

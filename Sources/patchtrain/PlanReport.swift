@@ -10,15 +10,29 @@ struct PlanReport {
     let gflops: Double
     let larger: MemoryPlan?
     let smaller: MemoryPlan?
+    /// A larger configuration that recomputation would fit in the same budget, and its extra compute.
+    let lever: MemoryPlan?
+    let leverCost: String?
+    /// Extra compute of this plan's own recomputation, when it uses it.
+    let recomputationCost: String?
 
-    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, gflops: Double) {
+    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, gflops: Double, lever: MemoryPlan? = nil) {
         self.plan = plan
+        self.lever = lever
+        leverCost = lever.map { RecomputationCost.percent($0, planner) }
+        recomputationCost = plan.recomputation ? RecomputationCost.percent(plan, planner) : nil
         self.budgetSource = budgetSource
         self.gflops = gflops
         let candidates = PatchCandidates.descending(volume: plan.volume, multiple: plan.configuration.patchMultiple)
         let index = candidates.firstIndex(of: plan.patch)
-        larger = index.flatMap { $0 > 0 ? planner.plan(patch: candidates[$0 - 1], microBatch: 1, budget: plan.budgetBytes) : nil }
-        smaller = index.flatMap { $0 + 1 < candidates.count ? planner.plan(patch: candidates[$0 + 1], microBatch: plan.microBatch, budget: plan.budgetBytes) : nil }
+        larger = index.flatMap {
+            $0 > 0 ? planner.plan(patch: candidates[$0 - 1], microBatch: 1, budget: plan.budgetBytes, recomputation: plan.recomputation) : nil
+        }
+        smaller = index.flatMap {
+            $0 + 1 < candidates.count
+                ? planner.plan(patch: candidates[$0 + 1], microBatch: plan.microBatch, budget: plan.budgetBytes, recomputation: plan.recomputation)
+                : nil
+        }
     }
 
     var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / (gflops * 1e9) }
@@ -31,6 +45,9 @@ struct PlanReport {
         out += "network     U-Net \(c.levelFilters.map(String.init).joined(separator: "-"))-\(c.bottleneckFilters), \(c.inputChannels) input channel(s), \(c.classes) classes, \(c.normalization) norm\n"
         out += "volume      \(plan.volume)\n"
         out += "chosen      patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(plan.effectiveBatch))\n"
+        if let recomputationCost {
+            out += "recompute   each block's first convolution again in the backward pass (+\(recomputationCost) compute per step)\n"
+        }
         out += "predicted   peak RSS \(b(plan.predictedPeakBytes)), headroom \(b(plan.headroomBytes))\n\n"
         let rows: [(String, Int)] = [
             ("fixed (runtime, libraries; measured)", plan.fixed.total),
@@ -62,6 +79,9 @@ struct PlanReport {
         }
         if let smaller {
             out += "next smaller patch  \(smaller.patch) needs \(b(smaller.predictedPeakBytes)) (headroom \(b(smaller.headroomBytes)))\n"
+        }
+        if let lever, let leverCost {
+            out += "with --recompute  patch \(lever.patch), micro-batch \(lever.microBatch) fits (\(b(lever.predictedPeakBytes))) at +\(leverCost) compute per step\n"
         }
         out += String(format: "\nstep time   ~%.1f s per optimizer step (%.0f GFLOP at %.0f GFLOP/s measured on a 3x3x3 convolution)\n",
                       stepSeconds, plan.flopsPerMicroStep * Double(plan.accumulationSteps) / 1e9, gflops)

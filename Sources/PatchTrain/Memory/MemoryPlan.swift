@@ -10,6 +10,8 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var effectiveBatch: Int { microBatch * accumulationSteps }
     /// Depth of the prefetch queue counted in `data`.
     public var prefetchDepth: Int
+    /// Per-block recomputation of the first convolution in the backward pass (see `LayerGraph.recomputation`).
+    public var recomputation: Bool
     /// The budget the plan was made for (whole-process peak RSS), in bytes.
     public var budgetBytes: Int
 

@@ -23,11 +23,13 @@ public struct MemoryPlanner: Sendable {
     }
 
     /// The plan of one configuration, whether or not it fits `budget`.
-    public func plan(patch: Extent3, microBatch: Int, budget: Int) -> MemoryPlan {
-        let graph = LayerGraph(configuration: configuration, patch: patch, microBatch: microBatch, workspaceBytes: workspaceBytes)
+    public func plan(patch: Extent3, microBatch: Int, budget: Int, recomputation: Bool = false) -> MemoryPlan {
+        let graph = LayerGraph(configuration: configuration, patch: patch, microBatch: microBatch, recomputation: recomputation,
+                               workspaceBytes: workspaceBytes)
         let layout = ArenaLayout(graph: graph)
         return MemoryPlan(configuration: configuration, volume: volume, patch: patch, microBatch: microBatch,
                           accumulationSteps: (effectiveBatch + microBatch - 1) / microBatch, prefetchDepth: prefetchDepth,
+                          recomputation: recomputation,
                           budgetBytes: budget, fixed: fixed, persistent: PersistentMemory(graph: graph),
                           data: DataPipelineMemory.count(depth: prefetchDepth, microBatch: microBatch, patch: patch,
                                                          channels: configuration.inputChannels, maskClasses: configuration.classes),
@@ -42,20 +44,20 @@ public struct MemoryPlanner: Sendable {
     }
 
     /// The best configuration within `budget`; `patch` fixes the patch instead of searching.
-    public func choose(budget: Int, patch fixedPatch: Extent3? = nil) -> Outcome {
+    public func choose(budget: Int, patch fixedPatch: Extent3? = nil, recomputation: Bool = false) -> Outcome {
         let candidates = fixedPatch.map { [$0] } ?? PatchCandidates.descending(volume: volume, multiple: configuration.patchMultiple)
         // Bisection would need fewer plans, but each plan costs microseconds and a linear walk is plainly correct.
         for patch in candidates {
-            let single = plan(patch: patch, microBatch: 1, budget: budget)
+            let single = plan(patch: patch, microBatch: 1, budget: budget, recomputation: recomputation)
             guard single.predictedPeakBytes <= budget else { continue }
             var best = single
             for microBatch in divisors(of: effectiveBatch) where microBatch > 1 {
-                let candidate = plan(patch: patch, microBatch: microBatch, budget: budget)
+                let candidate = plan(patch: patch, microBatch: microBatch, budget: budget, recomputation: recomputation)
                 if candidate.predictedPeakBytes <= budget { best = candidate }
             }
             return .fits(best)
         }
-        return .tooSmall(smallest: plan(patch: candidates.last!, microBatch: 1, budget: budget))
+        return .tooSmall(smallest: plan(patch: candidates.last!, microBatch: 1, budget: budget, recomputation: recomputation))
     }
 
     private func divisors(of n: Int) -> [Int] { (1...max(n, 1)).filter { n % $0 == 0 } }

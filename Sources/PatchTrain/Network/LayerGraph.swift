@@ -9,6 +9,9 @@ public struct LayerGraph: Hashable, Codable, Sendable {
     /// Storage of the saved activations: fp16 in training; fp32 where a test checks the arithmetic without
     /// fp16 rounding in the way.
     public private(set) var activationType: ElementType = .float16
+    /// Per-block recomputation (activation checkpointing): each block's first convolution output is not kept
+    /// for the backward pass but computed again, just before the block's backward, from the block's inputs.
+    public private(set) var recomputation = false
     public private(set) var parameters: [ParameterSpec] = []
     public private(set) var tensors: [TensorSpec] = []
     public private(set) var operations: [OperationSpec] = []
@@ -16,6 +19,7 @@ public struct LayerGraph: Hashable, Codable, Sendable {
     /// Builds the training step of the U-Net. `workspaceBytes` gives each operation's scratch size (the
     /// kernels own that formula); the patch edges must be positive multiples of `configuration.patchMultiple`.
     public init(configuration: UNetConfiguration, patch: Extent3, microBatch: Int, activationType: ElementType = .float16,
+                recomputation: Bool = false,
                 workspaceBytes: @escaping (OperationKind, LayerGraph) -> Int = KernelWorkspace.bytes) {
         precondition(activationType == .float16 || activationType == .float32, "activations are stored as fp16 or fp32")
         precondition(microBatch >= 1, "micro-batch must be at least 1")
@@ -25,6 +29,7 @@ public struct LayerGraph: Hashable, Codable, Sendable {
         self.patch = patch
         self.microBatch = microBatch
         self.activationType = activationType
+        self.recomputation = recomputation
         var builder = LayerGraphBuilder(graph: self, workspaceBytes: workspaceBytes)
         builder.build()
         self = builder.graph

@@ -206,6 +206,26 @@ struct LayerGraphBuilder {
         return g
     }
 
+    /// With recomputation, the block's first convolution runs again (without touching the running statistics: its
+    /// saved statistics are reused) into a fresh tensor that the block's backward then reads instead.
+    private mutating func recomputeFirstConvolution(ofBlock block: String) {
+        guard graph.recomputation else { return }
+        let first = records["\(block).conv1"]!, second = records["\(block).conv2"]!
+        let spec = graph.tensors[first.output]
+        let again = tensor("\(spec.name).recomputed", spec.shape, spec.elementType, .activation, level: spec.level)
+        let kind = OperationKind.convolution(kernel: first.kernel, sources: first.sources, output: again, statistics: nil,
+                                             parameters: first.parameters, normalization: nil)
+        operation("\(block).conv1.recompute", .backward, kind, reads: first.sources.map(\.tensor), writes: [again],
+                  flops: first.flops, level: first.level)
+        records[first.name] = ConvolutionRecord(name: first.name, kernel: first.kernel, sources: first.sources, output: again,
+                                                statistics: first.statistics, parameters: first.parameters,
+                                                normalization: first.normalization, level: first.level, flops: first.flops)
+        let source = normalized(again, statistics: first.statistics, parameters: first.normalization)
+        records[second.name] = ConvolutionRecord(name: second.name, kernel: second.kernel, sources: [source], output: second.output,
+                                                 statistics: second.statistics, parameters: second.parameters,
+                                                 normalization: second.normalization, level: second.level, flops: second.flops)
+    }
+
     private mutating func convolutionBackward(_ name: String, outputGradient: Int, inputNeedsGradient: Bool = true) {
         let r = records[name]!
         let sourceGradients: [Int?] = r.sources.map { inputNeedsGradient ? gradient(of: $0.tensor) : nil }
@@ -225,6 +245,7 @@ struct LayerGraphBuilder {
         convolutionBackward("head", outputGradient: logits)
         var upstream = "dec0.conv2"
         for l in 0..<config.depth {
+            recomputeFirstConvolution(ofBlock: "dec\(l)")
             convolutionBackward("dec\(l).conv2", outputGradient: gradient(of: records["dec\(l).conv2"]!.output))
             convolutionBackward("dec\(l).conv1", outputGradient: gradient(of: records["dec\(l).conv1"]!.output))
             // dec{l}.up = tconv(a(previous)): previous is the next deeper decoder's conv2, or the bottleneck's.
@@ -240,6 +261,7 @@ struct LayerGraphBuilder {
             upstream = previous.name
         }
         precondition(upstream == "bott.conv2")
+        recomputeFirstConvolution(ofBlock: "bott")
         convolutionBackward("bott.conv2", outputGradient: gradient(of: records["bott.conv2"]!.output))
         convolutionBackward("bott.conv1", outputGradient: gradient(of: records["bott.conv1"]!.output))
         for l in stride(from: config.depth - 1, through: 0, by: -1) {
@@ -250,6 +272,7 @@ struct LayerGraphBuilder {
                                                      sourceGradient: gradient(of: skip.tensor), accumulate: true)
             operation("pool\(l).backward", .backward, kind, reads: [gradient(of: pooled), skip.tensor, gradient(of: skip.tensor)],
                       writes: [gradient(of: skip.tensor)], flops: Double(voxels(skip.tensor) * channels(skip.tensor)), level: l)
+            recomputeFirstConvolution(ofBlock: "enc\(l)")
             convolutionBackward("enc\(l).conv2", outputGradient: gradient(of: records["enc\(l).conv2"]!.output))
             // The image needs no gradient.
             convolutionBackward("enc\(l).conv1", outputGradient: gradient(of: records["enc\(l).conv1"]!.output),

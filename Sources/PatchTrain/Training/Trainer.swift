@@ -11,7 +11,8 @@ public final class Trainer {
     public init(plan: MemoryPlan, cases: [TrainingCase], seed: UInt64, learningRate: Float = 1e-4,
                 indexCache: ForegroundIndexCache? = nil) throws {
         self.plan = plan
-        graph = LayerGraph(configuration: plan.configuration, patch: plan.patch, microBatch: plan.microBatch)
+        graph = LayerGraph(configuration: plan.configuration, patch: plan.patch, microBatch: plan.microBatch,
+                           recomputation: plan.recomputation)
         parameters = ParameterStore(specs: graph.parameters)
         WeightInitializer.initialize(parameters, seed: seed)
         executor = try Executor(graph: graph, layout: ArenaLayout(graph: graph), parameters: parameters)

@@ -14,6 +14,8 @@ private func testWorkspace(_ kind: OperationKind, _ graph: LayerGraph) -> Int {
         LayerGraph(configuration: UNetConfiguration(), patch: Extent3(64, 64, 48), microBatch: 2, workspaceBytes: testWorkspace),
         LayerGraph(configuration: UNetConfiguration(classes: 2, baseFilters: 4, normalization: .instance),
                    patch: Extent3(16, 16, 16), microBatch: 1, workspaceBytes: testWorkspace),
+        LayerGraph(configuration: UNetConfiguration(), patch: Extent3(64, 64, 48), microBatch: 1, recomputation: true,
+                   workspaceBytes: testWorkspace),
     ]
 
     @Test(arguments: graphs)
@@ -64,5 +66,15 @@ private func testWorkspace(_ kind: OperationKind, _ graph: LayerGraph) -> Int {
         let trainable = graph.parameters.filter(\.trainable).reduce(0) { $0 + $1.elements }
         #expect(trainable == 5_647_908)
         #expect(graph.parameters.count == 136)
+    }
+
+    @Test func recomputationShrinksTheArenaAndCostsOneConvolutionPerBlock() {
+        let kept = LayerGraph(configuration: UNetConfiguration(), patch: Extent3(128, 128, 128), microBatch: 1)
+        let recomputed = LayerGraph(configuration: UNetConfiguration(), patch: Extent3(128, 128, 128), microBatch: 1, recomputation: true)
+        #expect(ArenaLayout(graph: recomputed).size < ArenaLayout(graph: kept).size)
+        let extra = recomputed.operations.filter { $0.name.hasSuffix(".recompute") }
+        #expect(extra.count == 9)  // four encoder blocks, the bottleneck, four decoder blocks
+        let flops = { (g: LayerGraph) in g.operations.reduce(0) { $0 + $1.flops } }
+        #expect(flops(recomputed) - flops(kept) == extra.reduce(0) { $0 + $1.flops })
     }
 }

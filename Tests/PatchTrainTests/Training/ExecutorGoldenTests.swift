@@ -6,9 +6,10 @@ import PatchTrain
 /// the same small U-Net (`Fixtures/kernels/make_unet_step.py`: 16³ patch, batch 2, 2 classes, base 4 filters).
 /// Parameters, image and labels come from the fixture script's named streams, so both sides start equal.
 @Suite struct ExecutorGoldenTests {
-    static func run(_ kind: NormalizationKind, activations: ElementType) throws -> UNetStepResult {
+    static func run(_ kind: NormalizationKind, activations: ElementType, recomputation: Bool = false) throws -> UNetStepResult {
         let configuration = UNetConfiguration(inputChannels: 1, classes: 2, baseFilters: 4, depth: 4, normalization: kind)
-        let graph = LayerGraph(configuration: configuration, patch: Extent3(16, 16, 16), microBatch: 2, activationType: activations)
+        let graph = LayerGraph(configuration: configuration, patch: Extent3(16, 16, 16), microBatch: 2, activationType: activations,
+                               recomputation: recomputation)
         let store = ParameterStore(specs: graph.parameters)
         for spec in graph.parameters where spec.elementType == .float32 {
             store.setPyTorchValues(spec.name, initialValue(spec))
@@ -102,5 +103,21 @@ import PatchTrain
         let (error, name, bias) = gradientErrors(result, fixture)
         #expect(error < 0.25, "worst gradient \(name): \(error)")
         #expect(bias < 1e-4)
+    }
+
+    /// Recomputing each block's first convolution in the backward pass changes where bytes live, not the
+    /// arithmetic: the step still matches PyTorch to fp32 rounding, and the running statistics (updated in the
+    /// forward pass only, not again by the recomputation) match too.
+    @Test(arguments: [NormalizationKind.batch, .instance])
+    func recomputationMatchesPyTorch(kind: NormalizationKind) throws {
+        let fixture = try loadStepFixture(kind)
+        let result = try ExecutorGoldenTests.run(kind, activations: .float32, recomputation: true)
+        #expect(abs(result.loss - Double(fixture["loss"]![0])) < 1e-6)
+        let (error, name, bias) = gradientErrors(result, fixture)
+        #expect(error < 1e-4, "worst gradient \(name): \(error)")
+        #expect(bias < 1e-5)
+        for (buffer, values) in result.buffers {
+            #expect(worstError(values, fixture["buffer/" + buffer]!, atol: 1e-6, rtol: 1e-5) <= 1, "\(buffer)")
+        }
     }
 }
