@@ -33,11 +33,11 @@ public enum Safetensors {
         ElementType.allCases.first { dtypeName($0) == name }
     }
 
-    /// Writes tensors in the given order, atomically. `bytes(i)` gives tensor i's raw little-endian bytes,
-    /// which are streamed to disk without building the whole file in memory.
+    /// Writes tensors in the given order, atomically. `emit(i, write)` hands tensor i's raw little-endian bytes to
+    /// `write` (in one or several pieces), so the file streams to disk without ever being built in memory.
     public static func write(path: String, tensors: [(name: String, elementType: ElementType, shape: [Int])],
                              metadata: [String: String] = [:],
-                             bytes: (Int) -> UnsafeRawBufferPointer) throws {
+                             emit: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         var header: [String: Any] = [:]
         var offset = 0
         for t in tensors {
@@ -54,10 +54,13 @@ public enum Safetensors {
         try withUnsafeBytes(of: &length) { try file.write($0) }
         try json.withUnsafeBytes { try file.write($0) }
         for i in tensors.indices {
-            let data = bytes(i)
+            var written = 0
+            try emit(i) { piece in
+                try file.write(piece)
+                written += piece.count
+            }
             let expected = tensors[i].shape.reduce(1, *) * tensors[i].elementType.byteSize
-            precondition(data.count == expected, "\(tensors[i].name): \(data.count) bytes for \(expected)")
-            try file.write(data)
+            precondition(written == expected, "\(tensors[i].name): \(written) bytes for \(expected)")
         }
         try file.commit()
     }

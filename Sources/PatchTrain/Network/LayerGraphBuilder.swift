@@ -49,11 +49,14 @@ struct LayerGraphBuilder {
         }
         addBlockParameters("bott", input: channels, filters: config.bottleneckFilters)
         channels = config.bottleneckFilters
+        // PyTorch's module order: all up-samplings, then all decoder blocks (state_dict follows registration).
         for (j, f) in config.levelFilters.reversed().enumerated() {
             addParameter("up.\(j).weight", [channels, f, 2, 2, 2], layout: .transposedConvolution)
             addParameter("up.\(j).bias", [f])
-            addBlockParameters("dec.\(j)", input: 2 * f, filters: f)
             channels = f
+        }
+        for (j, f) in config.levelFilters.reversed().enumerated() {
+            addBlockParameters("dec.\(j)", input: 2 * f, filters: f)
         }
         addParameter("out.weight", [config.classes, channels, 1, 1, 1], layout: .convolution)
         addParameter("out.bias", [config.classes])

@@ -1,0 +1,45 @@
+/// `weights.safetensors`: every `state_dict()` entry of the reference PyTorch `UNet3D`, with its name, shape and
+/// dtype (float32 parameters and running statistics, int64 `num_batches_tracked`), in PyTorch's layout, so that
+/// `UNet3D().load_state_dict(safetensors.torch.load_file(path))` works as it is.
+public enum WeightsFile {
+    public static func write(_ store: ParameterStore, to path: String) throws {
+        let specs = store.specs
+        try Safetensors.write(path: path, tensors: specs.map { ($0.name, $0.elementType, $0.shape) },
+                              metadata: ["format": "pt", "producer": "patchtrain"]) { i, write in
+            let spec = specs[i]
+            if spec.elementType == .int64 {
+                var value = store.counter(spec.name).littleEndian
+                try withUnsafeBytes(of: &value) { try write($0) }
+            } else {
+                // One tensor converted at a time: the transient copy is at most the largest parameter.
+                try store.pyTorchValues(spec.name).withUnsafeBytes { try write($0) }
+            }
+        }
+    }
+
+    /// Loads every entry into `store`; the file must hold exactly the store's entries with the same shapes and dtypes.
+    public static func read(_ path: String, into store: ParameterStore) throws {
+        let reader = try Safetensors.Reader(path: path)
+        let expected = Set(store.specs.map(\.name)), found = Set(reader.entries.keys)
+        if let missing = expected.subtracting(found).sorted().first {
+            throw InputError(path, "no tensor '\(missing)' (\(expected.subtracting(found).count) missing): not weights of this network")
+        }
+        if let extra = found.subtracting(expected).sorted().first {
+            throw InputError(path, "unexpected tensor '\(extra)': not weights of this network")
+        }
+        for spec in store.specs {
+            let entry = reader.entries[spec.name]!
+            guard entry.shape == spec.shape, entry.elementType == spec.elementType else {
+                throw InputError(path, "tensor '\(spec.name)' is \(entry.elementType) \(entry.shape), expected \(spec.elementType) \(spec.shape)")
+            }
+            let bytes = reader.bytes(of: entry)
+            if spec.elementType == .int64 {
+                store.setCounter(spec.name, Int64(littleEndian: bytes.loadUnaligned(as: Int64.self)))
+            } else {
+                let values = (0..<spec.elements).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
+                guard values.allSatisfy(\.isFinite) else { throw InputError(path, "tensor '\(spec.name)' holds NaN or Inf") }
+                store.setPyTorchValues(spec.name, values)
+            }
+        }
+    }
+}
