@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: synthetic BraTS-like data, a look at it, and a memory plan for it.
+# The main job on the embedded default: synthetic BraTS-like data, a look at it, a memory plan for it, and
+# training under that plan.
 # Usage: scripts/demo.sh PATH/TO/patchtrain OUTPUT_DIR
 set -euo pipefail
 bin=$1
@@ -12,4 +13,6 @@ echo "== inspect"
 "$bin" inspect "$out/data"
 echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte by byte"
 "$bin" plan --data "$out/data" --ram 1G --out "$out/plan.json"
+echo "== fit: a few optimizer steps under that plan (measured peak RSS beside the prediction at the end)"
+"$bin" fit --data "$out/data" --plan "$out/plan.json" --steps 4 --out "$out/run"
 echo "demo finished: outputs in $out"

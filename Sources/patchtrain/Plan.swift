@@ -104,19 +104,14 @@ struct Plan: ParsableCommand {
         }
     }
 
-    /// The volume extent (smallest per axis over the dataset's cases), image channels and classes.
     private func volumeDescription() throws -> (Extent3, Int, Int?) {
-        guard let data else {
-            let s = VolumeShape(parsing: shape ?? "240x240x160x1")!
-            return (s.spatial, s.channels, nil)
+        let geometry: DatasetGeometry
+        if let data {
+            let dataset = try Dataset(path: data, classes: classes)
+            geometry = try DatasetGeometry(cases: try dataset.openCases(), dataset: dataset)
+        } else {
+            geometry = DatasetGeometry(shape: VolumeShape(parsing: shape ?? "240x240x160x1")!)
         }
-        let dataset = try Dataset(path: data, classes: classes)
-        let cases = try dataset.openCases()
-        guard let first = cases.first else { throw InputError(data, "no cases") }
-        var extent = first.image.shape.spatial
-        for c in cases {
-            for a in 0..<3 { extent[a] = min(extent[a], c.image.shape.spatial[a]) }
-        }
-        return (extent, first.image.shape.channels, dataset.classes ?? first.mask.oneHotClasses)
+        return (geometry.volume, geometry.channels, geometry.classes)
     }
 }

@@ -22,6 +22,7 @@ final class ProgressBar: @unchecked Sendable {
     private var lastDrawn: ContinuousClock.Instant?
     private var lastDrawnCount = -1
     private var finished = false
+    private var detail = ""
 
     /// Redraws on a terminal are limited to this often; more is flicker, not information.
     private static let redrawInterval = 0.1
@@ -46,10 +47,11 @@ final class ProgressBar: @unchecked Sendable {
         }
     }
 
-    /// Sets the number of items done.
-    func update(completed value: Int) {
+    /// Sets the number of items done, and optionally a short status shown after the counts (e.g. the loss).
+    func update(completed value: Int, detail text: String? = nil) {
         lock.withLock {
             completed = min(max(value, 0), total)
+            if let text { detail = text }
             draw(force: completed == total)
         }
     }
@@ -103,6 +105,7 @@ final class ProgressBar: @unchecked Sendable {
                 parts.append("in \(Self.formatDuration(elapsed))")
             }
         }
+        if !detail.isEmpty { parts.append(detail) }
         return parts.joined(separator: "  ")
     }
 

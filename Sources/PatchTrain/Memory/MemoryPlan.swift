@@ -48,7 +48,9 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
     public var gradientBytes: Int
     public var optimizerBytes: Int
     public var runningStatisticsBytes: Int
-    public var total: Int { weightBytes + gradientBytes + optimizerBytes + runningStatisticsBytes }
+    /// One parameter's worth of fp32, for converting tensors to PyTorch's layout while saving a checkpoint.
+    public var checkpointScratchBytes: Int
+    public var total: Int { weightBytes + gradientBytes + optimizerBytes + runningStatisticsBytes + checkpointScratchBytes }
 
     public init(graph: LayerGraph) {
         let trainable = graph.parameters.filter(\.trainable)
@@ -57,6 +59,7 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
         gradientBytes = weights
         optimizerBytes = 2 * weights
         runningStatisticsBytes = graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
+        checkpointScratchBytes = (graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0) * 4
     }
 }
 

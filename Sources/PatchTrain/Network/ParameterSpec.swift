@@ -34,23 +34,58 @@ public enum ParameterLayout: Hashable, Codable, Sendable {
 
     /// PyTorch order → kernel order.
     public func fromPyTorch(_ values: [Float], shape: [Int]) -> [Float] {
-        switch self {
-        case .asPyTorch: return values
-        case .convolution:
-            return ConvolutionWeights.fromTorch(values, inputChannels: shape[1], outputChannels: shape[0], taps: shape.dropFirst(2).reduce(1, *))
-        case .transposedConvolution:
-            return TransposedConvolutionWeights.fromTorch(values, inputChannels: shape[0], outputChannels: shape[1])
-        }
+        convert(values, shape: shape, toPyTorch: false)
     }
 
     /// Kernel order → PyTorch order.
     public func toPyTorch(_ values: [Float], shape: [Int]) -> [Float] {
+        convert(values, shape: shape, toPyTorch: true)
+    }
+
+    /// Kernel order → PyTorch order into caller-owned memory (checkpoints reuse one scratch buffer).
+    public func toPyTorch(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, shape: [Int]) {
+        let count = shape.reduce(1, *)
         switch self {
-        case .asPyTorch: return values
+        case .asPyTorch:
+            destination.update(from: source, count: count)
         case .convolution:
-            return ConvolutionWeights.toTorch(values, inputChannels: shape[1], outputChannels: shape[0], taps: shape.dropFirst(2).reduce(1, *))
+            // PyTorch (co, ci, t) ← kernel [t][ci][co]
+            let (co, ci, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+            for o in 0..<co { for i in 0..<ci { for t in 0..<taps { destination[(o * ci + i) * taps + t] = source[(t * ci + i) * co + o] } } }
         case .transposedConvolution:
-            return TransposedConvolutionWeights.toTorch(values, inputChannels: shape[0], outputChannels: shape[1])
+            // PyTorch (ci, co, t) ← kernel [ci][t][co]
+            let (ci, co, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+            for i in 0..<ci { for o in 0..<co { for t in 0..<taps { destination[(i * co + o) * taps + t] = source[(i * taps + t) * co + o] } } }
+        }
+    }
+
+    private func convert(_ values: [Float], shape: [Int], toPyTorch: Bool) -> [Float] {
+        if self == .asPyTorch { return values }
+        var out = [Float](repeating: 0, count: values.count)
+        values.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { destination in
+                if toPyTorch {
+                    self.toPyTorch(source.baseAddress!, into: destination.baseAddress!, shape: shape)
+                } else {
+                    self.fromPyTorch(source.baseAddress!, into: destination.baseAddress!, shape: shape)
+                }
+            }
+        }
+        return out
+    }
+
+    /// PyTorch order → kernel order into caller-owned memory.
+    public func fromPyTorch(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, shape: [Int]) {
+        let count = shape.reduce(1, *)
+        switch self {
+        case .asPyTorch:
+            destination.update(from: source, count: count)
+        case .convolution:
+            let (co, ci, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+            for o in 0..<co { for i in 0..<ci { for t in 0..<taps { destination[(t * ci + i) * co + o] = source[(o * ci + i) * taps + t] } } }
+        case .transposedConvolution:
+            let (ci, co, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
+            for i in 0..<ci { for o in 0..<co { for t in 0..<taps { destination[(i * taps + t) * co + o] = source[(i * co + o) * taps + t] } } }
         }
     }
 }

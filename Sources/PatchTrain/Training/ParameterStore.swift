@@ -13,6 +13,9 @@ public final class ParameterStore: @unchecked Sendable {
     public let gradients: UnsafeMutablePointer<Float>
     public let firstMoments: UnsafeMutablePointer<Float>
     public let secondMoments: UnsafeMutablePointer<Float>
+    /// Room for the largest parameter, reused to convert one tensor at a time when writing checkpoints, so saving
+    /// allocates nothing of size (`PersistentMemory` counts it).
+    private let conversionScratch: UnsafeMutablePointer<Float>
     /// `num_batches_tracked` of each batch-norm layer, by parameter index.
     public private(set) var counters: [Int: Int64] = [:]
     private let index: [String: Int]
@@ -42,6 +45,9 @@ public final class ParameterStore: @unchecked Sendable {
         firstMoments.initialize(repeating: 0, count: max(trainableCount, 1))
         secondMoments = .allocate(capacity: max(trainableCount, 1))
         secondMoments.initialize(repeating: 0, count: max(trainableCount, 1))
+        let largest = ParameterStore.largestParameterElements(specs)
+        conversionScratch = .allocate(capacity: max(largest, 1))
+        conversionScratch.initialize(repeating: 0, count: max(largest, 1))
         var index: [String: Int] = [:]
         for (i, s) in specs.enumerated() {
             index[s.name] = i
@@ -55,6 +61,19 @@ public final class ParameterStore: @unchecked Sendable {
         gradients.deallocate()
         firstMoments.deallocate()
         secondMoments.deallocate()
+        conversionScratch.deallocate()
+    }
+
+    static func largestParameterElements(_ specs: [ParameterSpec]) -> Int {
+        specs.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0
+    }
+
+    /// A parameter's values in PyTorch's order, in a scratch buffer valid until the next call (one thread).
+    public func withPyTorchValues<R>(_ name: String, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        let i = index[name]!
+        let spec = specs[i]
+        spec.layout.toPyTorch(values + offsets[i]!, into: conversionScratch, shape: spec.shape)
+        return try body(UnsafeBufferPointer(start: conversionScratch, count: spec.elements))
     }
 
     public func indexOf(_ name: String) -> Int? { index[name] }

@@ -11,8 +11,8 @@ public enum WeightsFile {
                 var value = store.counter(spec.name).littleEndian
                 try withUnsafeBytes(of: &value) { try write($0) }
             } else {
-                // One tensor converted at a time: the transient copy is at most the largest parameter.
-                try store.pyTorchValues(spec.name).withUnsafeBytes { try write($0) }
+                // One tensor at a time through the store's scratch: saving allocates nothing of size.
+                try store.withPyTorchValues(spec.name) { try write(UnsafeRawBufferPointer($0)) }
             }
         }
     }

@@ -1,0 +1,26 @@
+import PatchTrain
+
+/// What the planner needs to know about a dataset: the volume extent (smallest per axis over the cases, so a
+/// patch fits every volume), the image channels and the classes.
+struct DatasetGeometry {
+    let volume: Extent3
+    let channels: Int
+    let classes: Int?
+
+    init(cases: [TrainingCase], dataset: Dataset) throws {
+        guard let first = cases.first else { throw InputError(dataset.path, "no cases") }
+        var extent = first.image.shape.spatial
+        for c in cases {
+            for a in 0..<3 { extent[a] = min(extent[a], c.image.shape.spatial[a]) }
+        }
+        volume = extent
+        channels = first.image.shape.channels
+        classes = dataset.classes ?? first.mask.oneHotClasses
+    }
+
+    init(shape: VolumeShape) {
+        volume = shape.spatial
+        channels = shape.channels
+        classes = nil
+    }
+}
