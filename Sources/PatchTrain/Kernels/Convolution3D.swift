@@ -18,6 +18,10 @@ public struct Convolution3D: Sendable {
                         output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         checkSources(sources)
         checkTensor(output, channels: plan.outputChannels)
+        if plan.forwardStacksYTaps {
+            forwardStackingYTaps(sources: sources, weights: weights, bias: bias, output: output, workspace: workspace)
+            return
+        }
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // The in-plane weights of the three z taps side by side: stacked[kx·3+ky][ci][kz][co], [9·cin × 3·cout].
@@ -232,7 +236,14 @@ public struct Convolution3D: Sendable {
             for z in 0..<ez {
                 let t0 = base + (z + first) * stride, t1 = base + (z + 1) * stride + channels
                 let t2 = base + (z + last) * stride + 2 * channels, out = to + z * channels
-                if let bias {
+                if channels == 16 {
+                    // Explicit vectors: the compiler cannot prove `tile` and `product` apart and leaves this scalar.
+                    let b = bias.map { UnsafeRawPointer($0).loadUnaligned(as: SIMD16<Float>.self) } ?? .zero
+                    let sum = UnsafeRawPointer(t0).loadUnaligned(as: SIMD16<Float>.self)
+                        + UnsafeRawPointer(t1).loadUnaligned(as: SIMD16<Float>.self)
+                        + UnsafeRawPointer(t2).loadUnaligned(as: SIMD16<Float>.self) + b
+                    UnsafeMutableRawPointer(out).storeBytes(of: sum, as: SIMD16<Float>.self)
+                } else if let bias {
                     for c in 0..<channels { out[c] = t0[c] + t1[c] + t2[c] + bias[c] }
                 } else {
                     for c in 0..<channels { out[c] = t0[c] + t1[c] + t2[c] }

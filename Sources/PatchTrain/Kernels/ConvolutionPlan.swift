@@ -22,6 +22,10 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// inside each): this parallelises the gather and transposes too, and keeps OpenBLAS's idle threads from
     /// spinning against them (measured +15–35% over one tile at a time with two OpenBLAS threads).
     public let workers: Int
+    /// Whether the forward pass stacks the y taps as well as the z taps into the GEMM's output columns (see
+    /// `Convolution3D.forwardStackingYTaps`): for layers whose row GEMM runs unpacked, where it gathers a third as much
+    /// and OpenBLAS's small kernels run a 144-wide output faster than a 48-wide one.
+    public let forwardStacksYTaps: Bool
 
     /// 512 Ki floats (2 MiB) of im2col per tile and worker: large enough that sgemm runs near its peak (thousands
     /// of voxels per GEMM for every layer of the default U-Net), small enough to stay near the cache.
@@ -54,6 +58,8 @@ public struct ConvolutionPlan: Sendable, Hashable {
             min(rows, unpackedRows, max(1, tileFloats / ((extent.z + 2) * width)))
         }
         inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
+        forwardStacksYTaps = rowMacs <= Self.unpackedGemmMacs
+            && (extent.z + 2) * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
         gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
     }
 
@@ -68,6 +74,11 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     /// Stacked weights; per worker the im2col tile, the GEMM's product for all three z taps and the channel-last tile.
     public var forwardWorkspaceFloats: Int {
+        if forwardStacksYTaps {
+            // Per worker one row's 3-tap im2col, its product for all nine (y, z) taps and three accumulating rows.
+            let p = extent.z + 2
+            return weightCount + workers * (p * 3 * inputChannels + p * 9 * outputChannels + 3 * extent.z * outputChannels)
+        }
         let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
         return weightCount + workers * (n * Self.planeTaps * inputChannels + 4 * n * outputChannels)
     }
