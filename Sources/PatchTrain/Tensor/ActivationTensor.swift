@@ -193,8 +193,10 @@ public struct ActivationSource: @unchecked Sendable {
         let shift = UnsafeRawPointer(t.shift + offset).loadUnaligned(as: SIMD16<Float>.self)
         let zero = SIMD16<Float>(repeating: 0)
         for _ in 0..<voxelCount {
-            let x = SIMD16<Float>(from.loadUnaligned(as: SIMD16<Float16>.self))
-            to.storeBytes(of: pointwiseMax(zero, x * scale + shift), as: SIMD16<Float>.self)
+            let y = SIMD16<Float>(from.loadUnaligned(as: SIMD16<Float16>.self)) * scale + shift
+            // max(0, y) as the scalar path has it (NaN → 0) by compare and blend: `pointwiseMax` is not lowered to
+            // vector instructions and made this loop scalar.
+            to.storeBytes(of: y.replacing(with: zero, where: .!(y .>= zero)), as: SIMD16<Float>.self)
             from += 32
             to += step
         }
