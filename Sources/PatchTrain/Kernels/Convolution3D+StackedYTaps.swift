@@ -7,15 +7,22 @@
 /// rotate along the line, and the row that has received all three contributions is stored. Measured against the
 /// 9-tap tile with 3·cout outputs: OpenBLAS's small-matrix kernel runs the 144-wide product ~25% faster than the
 /// 48-wide one, and the gather, the other large cost, shrinks to a third.
+/// The forward and input-gradient passes for layers whose one-row GEMM runs unpacked
+/// (`ConvolutionPlan.stacksYTaps`), such as 16→16 channels at 128³.
+///
+/// Each z-row's im2col holds only the three x taps (`[z+2 × 3·cin]`, a third of the 9-tap gather); one GEMM multiplies
+/// it by the weights of all nine (y, z) taps side by side (`[3·cin × 9·cout]`). Input row y′ then feeds output rows
+/// y′ − 1, y′ and y′ + 1 of the same x line: its product is added, z-shifted per z tap, into three fp32 rows that
+/// rotate along the line, and the row that has received all three contributions is stored. Measured against the
+/// 9-tap tile with 3·cout outputs: OpenBLAS's small-matrix kernel runs the 144-wide product ~25% faster than the
+/// 48-wide one, and the gather, the other large cost, shrinks to a third. The input gradient is the same pass: a
+/// convolution of dY with the weights mirrored in space and transposed in channels.
 extension Convolution3D {
     func forwardStackingYTaps(sources: [ActivationSource], weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                               output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
-        let cin = plan.inputChannels, cout = plan.outputChannels
-        let ey = plan.extent.y, ez = plan.extent.z, p = ez + 2
-        let width = 3 * cin, outputs = 9 * cout
-        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        let cin = plan.inputChannels, cout = plan.outputChannels, outputs = 9 * cout
+        let stacked = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // stacked[kx][ci][ky·3+kz][co]: row kx·cin + ci of the im2col meets column (ky·3+kz)·cout + co of the product.
-        let stacked = floats
         for kx in 0..<3 {
             for ky in 0..<3 {
                 for kz in 0..<3 {
@@ -26,6 +33,39 @@ extension Convolution3D {
                 }
             }
         }
+        stackedYTapsPass(sources: sources, channels: cin, outputChannels: cout, stacked: stacked, bias: bias,
+                         destinations: [output], accumulate: false)
+    }
+
+    /// dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: the forward pass over dY with weights
+    /// `W′[k][co][ci] = W[2 − k][ci][co]` (k per axis), no bias.
+    func backwardInputStackingYTaps(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
+                                    inputGradients: [ActivationTensor], accumulate: Bool,
+                                    workspace: UnsafeMutableRawPointer) {
+        let cin = plan.inputChannels, cout = plan.outputChannels, outputs = 9 * cin
+        let stacked = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        for kx in 0..<3 {
+            for ky in 0..<3 {
+                for kz in 0..<3 {
+                    for ci in 0..<cin {
+                        let from = weights + ((((2 - kx) * 3 + 2 - ky) * 3 + 2 - kz) * cin + ci) * cout
+                        let to = stacked + kx * cout * outputs + (ky * 3 + kz) * cin + ci
+                        for co in 0..<cout { to[co * outputs] = from[co] }
+                    }
+                }
+            }
+        }
+        stackedYTapsPass(sources: [ActivationSource(outputGradient)], channels: cout, outputChannels: cin,
+                         stacked: stacked, bias: nil, destinations: inputGradients, accumulate: accumulate)
+    }
+
+    /// The pass itself: `sources` (`cin` channels in all) convolved with `stacked` (`[3·cin × 9·cout]`, laid out as
+    /// the forward pass builds it, at the workspace's start) plus `bias`, stored to (or added to) `destinations`.
+    func stackedYTapsPass(sources: [ActivationSource], channels cin: Int, outputChannels cout: Int,
+                          stacked: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                          destinations: [ActivationTensor], accumulate: Bool) {
+        let ey = plan.extent.y, ez = plan.extent.z, p = ez + 2
+        let width = 3 * cin, outputs = 9 * cout
         let perWorker = p * width + p * outputs + 3 * ez * cout
         forEachWorker { worker, firstRow, endRow in
             let columns = stacked + plan.weightCount + worker * perWorker
@@ -34,6 +74,10 @@ extension Convolution3D {
             func accumulator(_ y: Int) -> UnsafeMutablePointer<Float> { rows + (y % 3) * ez * cout }
             func reset(_ y: Int) {
                 let to = accumulator(y)
+                guard let bias else {
+                    to.update(repeating: 0, count: ez * cout)
+                    return
+                }
                 if cout == 16 {
                     // One vector store per voxel rather than a memmove call each.
                     let b = UnsafeRawPointer(bias).loadUnaligned(as: SIMD16<Float>.self)
@@ -51,7 +95,7 @@ extension Convolution3D {
                 reset(first)
                 for y in max(0, first - 1)...min(ey - 1, end) {
                     if y + 1 < end { reset(y + 1) }
-                    gatherLineNeighbourhoods(sources, sample: sample, x: x, y: y, into: columns)
+                    gatherLineNeighbourhoods(sources, width: width, sample: sample, x: x, y: y, into: columns)
                     Matrix.multiply(m: p, n: outputs, k: width, a: columns, lda: width,
                                     b: stacked, ldb: outputs, c: product, ldc: outputs)
                     // Input row y reaches output row y + 1 − ky through y tap ky.
@@ -60,13 +104,13 @@ extension Convolution3D {
                     }
                     if y - 1 >= first {
                         store(accumulator(y - 1), channels: cout, firstRow: line * ey + y - 1, rowCount: 1,
-                              into: [output], accumulate: false)
+                              into: destinations, accumulate: accumulate)
                     }
                 }
                 // The last row of a segment that ends at the volume's edge has no input row after it.
                 if end == ey {
                     store(accumulator(end - 1), channels: cout, firstRow: line * ey + end - 1, rowCount: 1,
-                          into: [output], accumulate: false)
+                          into: destinations, accumulate: accumulate)
                 }
                 row += end - first
             }
@@ -75,13 +119,12 @@ extension Convolution3D {
 
     /// Fills the padded 3-tap im2col of input row `(sample, x, y)`: padded voxel `zp` holds, for each x tap kx and
     /// each source in order, that source's channels at `(x + kx − 1, y, zp − 1)`, zero outside the volume.
-    func gatherLineNeighbourhoods(_ sources: [ActivationSource], sample: Int, x: Int, y: Int,
+    func gatherLineNeighbourhoods(_ sources: [ActivationSource], width: Int, sample: Int, x: Int, y: Int,
                                   into columns: UnsafeMutablePointer<Float>) {
         let ex = plan.extent.x, ey = plan.extent.y, ez = plan.extent.z
-        let width = 3 * plan.inputChannels
         for kx in 0..<3 {
             let xs = x + kx - 1
-            var column = kx * plan.inputChannels
+            var column = kx * width / 3
             for source in sources {
                 let c = source.channels
                 (columns + column).update(repeating: 0, count: c)

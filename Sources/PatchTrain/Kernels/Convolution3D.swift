@@ -64,6 +64,11 @@ public struct Convolution3D: Sendable {
         checkTensor(outputGradient, channels: plan.outputChannels)
         precondition(inputGradients.reduce(0) { $0 + $1.channels } == plan.inputChannels, "input gradient channels")
         for g in inputGradients { checkTensor(g, channels: g.channels) }
+        if plan.inputGradientStacksYTaps {
+            backwardInputStackingYTaps(outputGradient: outputGradient, weights: weights, inputGradients: inputGradients,
+                                       accumulate: accumulate, workspace: workspace)
+            return
+        }
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the

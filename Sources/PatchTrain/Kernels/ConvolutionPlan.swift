@@ -26,6 +26,8 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// `Convolution3D.forwardStackingYTaps`): for layers whose row GEMM runs unpacked, where it gathers a third as much
     /// and OpenBLAS's small kernels run a 144-wide output faster than a 48-wide one.
     public let forwardStacksYTaps: Bool
+    /// The same for the input-gradient pass (a convolution of the output gradient with mirrored weights).
+    public let inputGradientStacksYTaps: Bool
 
     /// 512 Ki floats (2 MiB) of im2col per tile and worker: large enough that sgemm runs near its peak (thousands
     /// of voxels per GEMM for every layer of the default U-Net), small enough to stay near the cache.
@@ -60,6 +62,8 @@ public struct ConvolutionPlan: Sendable, Hashable {
         inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
         forwardStacksYTaps = rowMacs <= Self.unpackedGemmMacs
             && (extent.z + 2) * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
+        inputGradientStacksYTaps = rowMacs <= Self.unpackedGemmMacs
+            && (extent.z + 2) * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
         gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
     }
 
@@ -85,6 +89,10 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     /// Stacked weights; per worker the output-gradient im2col tile, the product and the channel-last tile.
     public var inputGradientWorkspaceFloats: Int {
+        if inputGradientStacksYTaps {
+            let p = extent.z + 2
+            return weightCount + workers * (p * 3 * outputChannels + p * 9 * inputChannels + 3 * extent.z * inputChannels)
+        }
         let n = paddedVoxels(rowsPerTile: gradientRowsPerTile)
         return weightCount + workers * (n * Self.planeTaps * outputChannels + 4 * n * inputChannels)
     }

@@ -108,6 +108,8 @@ private struct ConvolutionCase {
             return zip(out.values, upstream).reduce(0) { $0 + Double($1.0) * Double($1.1) }
         }
         let plan = k.plan()
+        // Default tiles take the y-stacked pass; the fp16 check below takes the 9-tap tiles (`tileFloats: 1`).
+        #expect(plan.inputGradientStacksYTaps && !k.plan(tileFloats: 1).inputGradientStacksYTaps)
         let dy = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.cout, element: .float32, values: upstream)
         let ga = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.c1, element: .float32)
         let gb = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.c2, element: .float32)
