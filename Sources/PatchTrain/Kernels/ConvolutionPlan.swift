@@ -4,10 +4,13 @@
 /// (a row is the `z` voxels at one `(sample, x, y)`), widen the tile's 3×3 in-plane neighbourhoods from fp16 into
 /// an fp32 matrix (each z-row padded by one zero voxel at either end) — a 9-tap im2col instead of 27, a third of
 /// the memory traffic, which is what bounds the small-channel layers. One `cblas_sgemm` multiplies it by the weights
-/// of all three z taps stacked (3·Cout rows: OpenBLAS runs 48 rows twice as fast as 16), and the three partial
-/// results are summed with a one-voxel shift while the tile is transposed back to channel-last. A tile holds as many rows as keep that matrix within `tileFloats`
-/// (at least one row), so the workspace is a few MB whatever the patch size, and the planner counts it by calling
-/// `workspaceBytes` with the layer's shapes.
+/// of all three z taps side by side (`[9·Cin × 3·Cout]`), and the three partial results are summed with a one-voxel
+/// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), so the workspace is a
+/// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
+///
+/// Layers whose one-row GEMM is within OpenBLAS's unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles
+/// of one row, and their forward and input-gradient passes stack the y taps too (`forwardStacksYTaps`,
+/// `inputGradientStacksYTaps`; see `Convolution3D+StackedYTaps.swift`).
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
