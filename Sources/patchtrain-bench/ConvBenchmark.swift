@@ -17,10 +17,15 @@ func runConvolutionBenchmark(threads: Int = 2) {
             print("conv3x3x3 \(channels)→\(channels) \(edge)³ fp16 \(name): \(format(gflops)) GFLOP/s "
                   + "(\(format(100 * gflops / sgemm))% of sgemm)")
         }
-        let tile = plan.inputRowsPerTile * (plan.extent.z + 2)
-        print("  sgemm alone at the forward GEMM shape [\(3 * channels) × \(9 * channels)]·[\(9 * channels) × \(tile)]: "
-              + "\(format(tileSgemmGFLOPS(m: 3 * channels, k: 9 * channels, n: tile))) GFLOP/s")
-        print("  workspace \(plan.workspaceFloats * 4 / 1024) KiB, \(plan.inputRowsPerTile) z-rows per tile")
+        // The forward GEMM as the kernel calls it: one padded z-row of 3-tap im2col against nine (y, z) taps, or a
+        // tile of 9-tap im2col against three z taps.
+        let p = plan.extent.z + 2
+        let (m, k, n) = plan.forwardStacksYTaps ? (p, 3 * channels, 9 * channels)
+                                                : (plan.inputRowsPerTile * p, 9 * channels, 3 * channels)
+        print("  sgemm alone at the forward GEMM shape [\(m) × \(k)]·[\(k) × \(n)]: "
+              + "\(format(tileSgemmGFLOPS(m: m, k: k, n: n))) GFLOP/s")
+        print("  workspace \(plan.workspaceFloats * 4 / 1024) KiB, \(plan.inputRowsPerTile) z-rows per tile"
+              + (plan.forwardStacksYTaps ? ", y and z taps stacked" : ""))
     }
 }
 

@@ -18,6 +18,10 @@ public struct Convolution3D: Sendable {
                         output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         checkSources(sources)
         checkTensor(output, channels: plan.outputChannels)
+        if plan.forwardStacksYTaps {
+            forwardStackingYTaps(sources: sources, weights: weights, bias: bias, output: output, workspace: workspace)
+            return
+        }
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // The in-plane weights of the three z taps side by side: stacked[kx·3+ky][ci][kz][co], [9·cin × 3·cout].
@@ -40,12 +44,12 @@ public struct Convolution3D: Sendable {
         while row < endRow {
             let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // Channel-major [3·cout × n] = stackedᵀ · columnsᵀ: row kz·cout + co is z tap kz's contribution at each
-            // padded voxel; output voxel z sums tap kz at padded position z + kz.
-            Matrix.multiply(m: 3 * cout, n: n, k: width, a: stacked, lda: 3 * cout, transposeA: true,
-                            b: columns, ldb: width, transposeB: true, c: product, ldc: n)
-            sumTapsTransposing(product, columns: n, channels: cout, rowCount: count, bias: bias,
-                               into: tile)
+            // Voxel-major [n × 3·cout] = columns · stacked: column kz·cout + co is z tap kz's contribution at each
+            // padded voxel; output voxel z sums tap kz at padded position z + kz. Both operands are read as
+            // stored (no transposes), which lets OpenBLAS's small-matrix kernels take them unpacked.
+            Matrix.multiply(m: n, n: 3 * cout, k: width, a: columns, lda: width,
+                            b: stacked, ldb: 3 * cout, c: product, ldc: 3 * cout)
+            sumTaps(product, channels: cout, rowCount: count, bias: bias, into: tile)
             store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
             row += count
         }
@@ -60,16 +64,22 @@ public struct Convolution3D: Sendable {
         checkTensor(outputGradient, channels: plan.outputChannels)
         precondition(inputGradients.reduce(0) { $0 + $1.channels } == plan.inputChannels, "input gradient channels")
         for g in inputGradients { checkTensor(g, channels: g.channels) }
+        if plan.inputGradientStacksYTaps {
+            backwardInputStackingYTaps(outputGradient: outputGradient, weights: weights, inputGradients: inputGradients,
+                                       accumulate: accumulate, workspace: workspace)
+            return
+        }
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
-        // weights rearranged as [kz][ci][kx·3+ky][co], i.e. [3·cin × 9·cout].
+        // weights rearranged as [kx·3+ky][co][kz][ci], i.e. [9·cout × 3·cin].
         let rearranged = floats
         for plane in 0..<9 {
             for kz in 0..<3 {
                 for ci in 0..<cin {
-                    (rearranged + ((kz * cin + ci) * 9 + plane) * cout).update(
-                        from: weights + ((plane * 3 + kz) * cin + ci) * cout, count: cout)
+                    let from = weights + ((plane * 3 + kz) * cin + ci) * cout
+                    let to = rearranged + plane * cout * 3 * cin + kz * cin + ci
+                    for co in 0..<cout { to[co * 3 * cin] = from[co] }
                 }
             }
         }
@@ -84,11 +94,10 @@ public struct Convolution3D: Sendable {
         while row < endRow {
             let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
-            Matrix.multiply(m: 3 * cin, n: n, k: width, a: rearranged, lda: width,
-                            b: columns, ldb: width, transposeB: true, c: product, ldc: n)
+            Matrix.multiply(m: n, n: 3 * cin, k: width, a: columns, lda: width,
+                            b: rearranged, ldb: 3 * cin, c: product, ldc: 3 * cin)
             // z tap kz reads dY at z − (kz − 1): padded position z + 2 − kz.
-            sumTapsTransposing(product, columns: n, channels: cin, rowCount: count, bias: nil,
-                               into: tile, mirrored: true)
+            sumTaps(product, channels: cin, rowCount: count, bias: nil, into: tile, mirrored: true)
             store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
             row += count
         }
@@ -219,27 +228,31 @@ public struct Convolution3D: Sendable {
     }
 
 
-    /// From the channel-major product of all three z taps `[3·channels × columns]` over padded voxels to the
-    /// channel-last tile `[voxels × channels]` of the real voxels: voxel z of tile row r sums, for each tap kz, column
+    /// From the voxel-major product of all three z taps `[padded voxels × 3·channels]` to the channel-last tile
+    /// `[voxels × channels]` of the real voxels: voxel z of tile row r sums, for each tap kz, padded voxel
     /// `r·(z+2) + z + kz` (forward) or `r·(z+2) + z + 2 − kz` (`mirrored`, the input gradient), plus the bias.
-    func sumTapsTransposing(_ product: UnsafePointer<Float>, columns: Int, channels: Int, rowCount: Int,
-                            bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>,
-                            mirrored: Bool = false) {
-        let ez = plan.extent.z
+    /// Every read and write runs along channels, so the loop is contiguous on both sides.
+    func sumTaps(_ product: UnsafePointer<Float>, channels: Int, rowCount: Int, bias: UnsafePointer<Float>?,
+                 into tile: UnsafeMutablePointer<Float>, mirrored: Bool = false) {
+        let ez = plan.extent.z, stride = 3 * channels
+        let first = mirrored ? 2 : 0, last = mirrored ? 0 : 2
         for r in 0..<rowCount {
-            let to = tile + r * ez * channels
-            var start = 0
-            // Blocks of 64 voxels keep both sides' cache lines live.
-            while start < ez {
-                let end = min(start + 64, ez)
-                for c in 0..<channels {
-                    let b = bias?[c] ?? 0, base = r * (ez + 2)
-                    let t0 = product + c * columns + base + (mirrored ? 2 : 0)
-                    let t1 = product + (channels + c) * columns + base + 1
-                    let t2 = product + (2 * channels + c) * columns + base + (mirrored ? 0 : 2)
-                    for z in start..<end { to[z * channels + c] = t0[z] + t1[z] + t2[z] + b }
+            let to = tile + r * ez * channels, base = product + r * (ez + 2) * stride
+            for z in 0..<ez {
+                let t0 = base + (z + first) * stride, t1 = base + (z + 1) * stride + channels
+                let t2 = base + (z + last) * stride + 2 * channels, out = to + z * channels
+                if channels == 16 {
+                    // Explicit vectors: the compiler cannot prove `tile` and `product` apart and leaves this scalar.
+                    let b = bias.map { UnsafeRawPointer($0).loadUnaligned(as: SIMD16<Float>.self) } ?? .zero
+                    let sum = UnsafeRawPointer(t0).loadUnaligned(as: SIMD16<Float>.self)
+                        + UnsafeRawPointer(t1).loadUnaligned(as: SIMD16<Float>.self)
+                        + UnsafeRawPointer(t2).loadUnaligned(as: SIMD16<Float>.self) + b
+                    UnsafeMutableRawPointer(out).storeBytes(of: sum, as: SIMD16<Float>.self)
+                } else if let bias {
+                    for c in 0..<channels { out[c] = t0[c] + t1[c] + t2[c] + bias[c] }
+                } else {
+                    for c in 0..<channels { out[c] = t0[c] + t1[c] + t2[c] }
                 }
-                start = end
             }
         }
     }

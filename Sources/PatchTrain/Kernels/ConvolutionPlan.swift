@@ -4,10 +4,13 @@
 /// (a row is the `z` voxels at one `(sample, x, y)`), widen the tile's 3×3 in-plane neighbourhoods from fp16 into
 /// an fp32 matrix (each z-row padded by one zero voxel at either end) — a 9-tap im2col instead of 27, a third of
 /// the memory traffic, which is what bounds the small-channel layers. One `cblas_sgemm` multiplies it by the weights
-/// of all three z taps stacked (3·Cout rows: OpenBLAS runs 48 rows twice as fast as 16), and the three partial
-/// results are summed with a one-voxel shift while the tile is transposed back to channel-last. A tile holds as many rows as keep that matrix within `tileFloats`
-/// (at least one row), so the workspace is a few MB whatever the patch size, and the planner counts it by calling
-/// `workspaceBytes` with the layer's shapes.
+/// of all three z taps side by side (`[9·Cin × 3·Cout]`), and the three partial results are summed with a one-voxel
+/// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), so the workspace is a
+/// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
+///
+/// Layers whose one-row GEMM is within OpenBLAS's unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles
+/// of one row, and their forward and input-gradient passes stack the y taps too (`forwardStacksYTaps`,
+/// `inputGradientStacksYTaps`; see `Convolution3D+StackedYTaps.swift`).
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
@@ -22,10 +25,21 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// inside each): this parallelises the gather and transposes too, and keeps OpenBLAS's idle threads from
     /// spinning against them (measured +15–35% over one tile at a time with two OpenBLAS threads).
     public let workers: Int
+    /// Whether the forward pass stacks the y taps as well as the z taps into the GEMM's output columns (see
+    /// `Convolution3D.forwardStackingYTaps`): for layers whose row GEMM runs unpacked, where it gathers a third as much
+    /// and OpenBLAS's small kernels run a 144-wide output faster than a 48-wide one.
+    public let forwardStacksYTaps: Bool
+    /// The same for the input-gradient pass (a convolution of the output gradient with mirrored weights).
+    public let inputGradientStacksYTaps: Bool
 
     /// 512 Ki floats (2 MiB) of im2col per tile and worker: large enough that sgemm runs near its peak (thousands
     /// of voxels per GEMM for every layer of the default U-Net), small enough to stay near the cache.
     public static let defaultTileFloats = 1 << 19
+
+    /// OpenBLAS (0.3.x, AVX-512 kernels) multiplies a GEMM of at most 100³ multiply-adds with its small-matrix
+    /// kernels, which read the operands in place instead of packing them; measured ~35% faster for a 16-channel
+    /// layer's row than the packed path over a 28-row tile.
+    public static let unpackedGemmMacs = 1_000_000
 
     public static let taps = 27
     /// Taps gathered per voxel; the third (z) dimension comes from shifting the GEMM's operand.
@@ -40,8 +54,19 @@ public struct ConvolutionPlan: Sendable, Hashable {
         self.outputChannels = outputChannels
         let rows = batch * extent.x * extent.y
         self.workers = max(1, min(workers, rows))
-        func rowsPerTile(width: Int) -> Int { min(rows, max(1, tileFloats / ((extent.z + 2) * width))) }
+        // Where one padded z-row's GEMM is within OpenBLAS's small-matrix bound, tiles are cut to that bound:
+        // such GEMMs run unpacked straight from the im2col (no copy of it), and the tile stays in L2 between the
+        // gather and the multiply. Larger layers keep large tiles, where packing pays for itself.
+        let rowMacs = (extent.z + 2) * Self.taps * inputChannels * outputChannels
+        let unpackedRows = rowMacs <= Self.unpackedGemmMacs ? Self.unpackedGemmMacs / rowMacs : rows
+        func rowsPerTile(width: Int) -> Int {
+            min(rows, unpackedRows, max(1, tileFloats / ((extent.z + 2) * width)))
+        }
         inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
+        forwardStacksYTaps = rowMacs <= Self.unpackedGemmMacs
+            && (extent.z + 2) * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
+        inputGradientStacksYTaps = rowMacs <= Self.unpackedGemmMacs
+            && (extent.z + 2) * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
         gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
     }
 
@@ -56,12 +81,21 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     /// Stacked weights; per worker the im2col tile, the GEMM's product for all three z taps and the channel-last tile.
     public var forwardWorkspaceFloats: Int {
+        if forwardStacksYTaps {
+            // Per worker one row's 3-tap im2col, its product for all nine (y, z) taps and three accumulating rows.
+            let p = extent.z + 2
+            return weightCount + workers * (p * 3 * inputChannels + p * 9 * outputChannels + 3 * extent.z * outputChannels)
+        }
         let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
         return weightCount + workers * (n * Self.planeTaps * inputChannels + 4 * n * outputChannels)
     }
 
     /// Stacked weights; per worker the output-gradient im2col tile, the product and the channel-last tile.
     public var inputGradientWorkspaceFloats: Int {
+        if inputGradientStacksYTaps {
+            let p = extent.z + 2
+            return weightCount + workers * (p * 3 * outputChannels + p * 9 * inputChannels + 3 * extent.z * inputChannels)
+        }
         let n = paddedVoxels(rowsPerTile: gradientRowsPerTile)
         return weightCount + workers * (n * Self.planeTaps * outputChannels + 4 * n * inputChannels)
     }

@@ -121,6 +121,11 @@ public struct ActivationSource: @unchecked Sendable {
                            into destination: UnsafeMutablePointer<Float>, destinationStride: Int) {
         let c = tensor.channels
         let start = (sample * tensor.voxelsPerSample + voxel) * c
+        if c == 16 && tensor.element == .float16 && destinationStride != c {
+            readSixteenHalfChannels(sample: sample, start: start, voxelCount: voxelCount, into: destination,
+                                    destinationStride: destinationStride)
+            return
+        }
         if destinationStride == c {
             tensor.read(at: start, count: voxelCount * c, into: destination)
         } else {
@@ -163,6 +168,37 @@ public struct ActivationSource: @unchecked Sendable {
         for i in 0..<voxelCount {
             let d = destination + i * destinationStride
             for k in 0..<c { d[k] = max(0, d[k] * scale[k] + shift[k]) }
+        }
+    }
+
+    /// The im2col gather's hot case (16 fp16 channels into a strided fp32 matrix): one vcvtph2ps pair per voxel with
+    /// the normalised ReLU applied in registers, so each destination line is written once. Running pointers and
+    /// wrapping arithmetic keep overflow checks out of the loop, whose cost is the stores.
+    @usableFromInline
+    func readSixteenHalfChannels(sample: Int, start: Int, voxelCount: Int,
+                                 into destination: UnsafeMutablePointer<Float>, destinationStride: Int) {
+        var from = UnsafeRawPointer(tensor.base) + 2 * start
+        var to = UnsafeMutableRawPointer(destination)
+        let step = 4 &* destinationStride
+        guard let t = transform else {
+            for _ in 0..<voxelCount {
+                to.storeBytes(of: SIMD16<Float>(from.loadUnaligned(as: SIMD16<Float16>.self)), as: SIMD16<Float>.self)
+                from += 32
+                to += step
+            }
+            return
+        }
+        let offset = sample * t.sampleStride
+        let scale = UnsafeRawPointer(t.scale + offset).loadUnaligned(as: SIMD16<Float>.self)
+        let shift = UnsafeRawPointer(t.shift + offset).loadUnaligned(as: SIMD16<Float>.self)
+        let zero = SIMD16<Float>(repeating: 0)
+        for _ in 0..<voxelCount {
+            let y = SIMD16<Float>(from.loadUnaligned(as: SIMD16<Float16>.self)) * scale + shift
+            // max(0, y) as the scalar path has it (NaN → 0) by compare and blend: `pointwiseMax` is not lowered to
+            // vector instructions and made this loop scalar.
+            to.storeBytes(of: y.replacing(with: zero, where: .!(y .>= zero)), as: SIMD16<Float>.self)
+            from += 32
+            to += step
         }
     }
 }

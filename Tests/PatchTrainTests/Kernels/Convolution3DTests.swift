@@ -20,8 +20,9 @@ private struct ConvolutionCase {
         shift = r.array(3, -0.5, 0.5)
     }
 
-    func plan(tileFloats: Int = 2 * 7 * 9 * 5) -> ConvolutionPlan {
-        ConvolutionPlan(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout, tileFloats: tileFloats)
+    func plan(tileFloats: Int = 2 * 7 * 9 * 5, workers: Int = 2) -> ConvolutionPlan {
+        ConvolutionPlan(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout, tileFloats: tileFloats,
+                        workers: workers)
     }
 
     /// The logical input (after the second source's transform), from the values as stored.
@@ -37,8 +38,8 @@ private struct ConvolutionCase {
 @Suite struct Convolution3DTests {
     private func runForward(_ k: ConvolutionCase, element: ActivationElement, transformed: Bool,
                             tileFloats: Int? = nil, first: [Float]? = nil, weights: [Float]? = nil,
-                            bias: [Float]? = nil) -> [Float] {
-        let plan = tileFloats.map { k.plan(tileFloats: $0) } ?? k.plan()
+                            bias: [Float]? = nil, workers: Int = 2) -> [Float] {
+        let plan = tileFloats.map { k.plan(tileFloats: $0, workers: workers) } ?? k.plan(workers: workers)
         let a = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.c1, element: element, values: first ?? k.first)
         let b = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.c2, element: element, values: k.second)
         let out = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.cout, element: element)
@@ -62,6 +63,19 @@ private struct ConvolutionCase {
                                         batch: k.batch, extent: k.extent, inputChannels: k.cin,
                                         weights: k.weights, bias: k.bias, outputChannels: k.cout)
         // fp32 sums of at most 27·5 = 135 products of size ≤ 3: rounding stays below 1e-5.
+        #expect(worstError(got, want, atol: 2e-5, rtol: 1e-5) <= 1)
+    }
+
+    /// Five workers split the 24 rows inside x lines, so the y-stacked forward pass starts and ends segments
+    /// mid-line (recomputing the neighbouring input rows); the 9-tap tiles (`tileFloats: 1`) are checked alike.
+    @Test(arguments: [nil, 1])
+    func forwardSplitInsideLinesMatchesDirectConvolution(tileFloats: Int?) {
+        let k = ConvolutionCase(seed: 5)
+        #expect(k.plan(tileFloats: tileFloats ?? ConvolutionPlan.defaultTileFloats).forwardStacksYTaps == (tileFloats == nil))
+        let got = runForward(k, element: .float32, transformed: true, tileFloats: tileFloats, workers: 5)
+        let want = referenceConvolution(k.referenceInput(first: k.first, second: k.second, transformed: true),
+                                        batch: k.batch, extent: k.extent, inputChannels: k.cin,
+                                        weights: k.weights, bias: k.bias, outputChannels: k.cout)
         #expect(worstError(got, want, atol: 2e-5, rtol: 1e-5) <= 1)
     }
 
@@ -94,6 +108,8 @@ private struct ConvolutionCase {
             return zip(out.values, upstream).reduce(0) { $0 + Double($1.0) * Double($1.1) }
         }
         let plan = k.plan()
+        // Default tiles take the y-stacked pass; the fp16 check below takes the 9-tap tiles (`tileFloats: 1`).
+        #expect(plan.inputGradientStacksYTaps && !k.plan(tileFloats: 1).inputGradientStacksYTaps)
         let dy = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.cout, element: .float32, values: upstream)
         let ga = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.c1, element: .float32)
         let gb = OwnedTensor(batch: k.batch, extent: k.extent, channels: k.c2, element: .float32)
@@ -180,7 +196,10 @@ private struct ConvolutionCase {
 
     @Test func workspaceIsBoundedByTheTileBudget() {
         let plan = ConvolutionPlan(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16, outputChannels: 16)
-        #expect(plan.inputRowsPerTile == (1 << 19) / (130 * 9 * 16))
+        // One padded row of a 16-channel layer is within OpenBLAS's unpacked GEMM bound: tiles of one row.
+        #expect(plan.inputRowsPerTile == 1)
+        let deep = ConvolutionPlan(batch: 1, extent: Extent3(32, 32, 32), inputChannels: 64, outputChannels: 64)
+        #expect(deep.inputRowsPerTile == (1 << 19) / (34 * 9 * 64))
         #expect(ConvolutionPlan.workspaceBytes(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16,
                                                outputChannels: 16) < 8 << 20)
     }
