@@ -298,18 +298,32 @@ public struct Convolution3D: Sendable {
 
 /// Conversion between PyTorch's `Conv3d.weight` layout `(co, ci, kx, ky, kz)` and patchtrain's `[kx][ky][kz][ci][co]`.
 public enum ConvolutionWeights {
+    /// PyTorch `(co, ci, t)` → kernel `[t][ci][co]`, into caller-owned memory.
+    public static func fromTorch(_ torch: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                                 inputChannels cin: Int, outputChannels cout: Int, taps: Int = 27) {
+        for co in 0..<cout { for ci in 0..<cin { for t in 0..<taps { out[(t * cin + ci) * cout + co] = torch[(co * cin + ci) * taps + t] } } }
+    }
+
+    /// Kernel `[t][ci][co]` → PyTorch `(co, ci, t)`, into caller-owned memory.
+    public static func toTorch(_ weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>,
+                               inputChannels cin: Int, outputChannels cout: Int, taps: Int = 27) {
+        for co in 0..<cout { for ci in 0..<cin { for t in 0..<taps { out[(co * cin + ci) * taps + t] = weights[(t * cin + ci) * cout + co] } } }
+    }
+
     public static func fromTorch(_ torch: [Float], inputChannels cin: Int, outputChannels cout: Int, taps: Int = 27) -> [Float] {
         precondition(torch.count == cout * cin * taps)
-        var out = [Float](repeating: 0, count: torch.count)
-        for co in 0..<cout { for ci in 0..<cin { for t in 0..<taps { out[(t * cin + ci) * cout + co] = torch[(co * cin + ci) * taps + t] } } }
-        return out
+        return [Float](unsafeUninitializedCapacity: torch.count) { out, count in
+            fromTorch(torch, into: out.baseAddress!, inputChannels: cin, outputChannels: cout, taps: taps)
+            count = torch.count
+        }
     }
 
     public static func toTorch(_ weights: [Float], inputChannels cin: Int, outputChannels cout: Int, taps: Int = 27) -> [Float] {
         precondition(weights.count == cout * cin * taps)
-        var out = [Float](repeating: 0, count: weights.count)
-        for co in 0..<cout { for ci in 0..<cin { for t in 0..<taps { out[(co * cin + ci) * taps + t] = weights[(t * cin + ci) * cout + co] } } }
-        return out
+        return [Float](unsafeUninitializedCapacity: weights.count) { out, count in
+            toTorch(weights, into: out.baseAddress!, inputChannels: cin, outputChannels: cout, taps: taps)
+            count = weights.count
+        }
     }
 }
 

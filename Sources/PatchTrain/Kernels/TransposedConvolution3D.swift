@@ -149,17 +149,29 @@ public struct TransposedConvolution3D: Sendable {
 
 /// Conversion between PyTorch's `ConvTranspose3d.weight` `(ci, co, a, b, c)` and patchtrain's `[ci][a][b][c][co]`.
 public enum TransposedConvolutionWeights {
+    /// PyTorch `(ci, co, t)` → kernel `[ci][t][co]`, into caller-owned memory.
+    public static func fromTorch(_ torch: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, inputChannels cin: Int, outputChannels cout: Int) {
+        for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * 8 + t) * cout + co] = torch[(ci * cout + co) * 8 + t] } } }
+    }
+
+    /// Kernel `[ci][t][co]` → PyTorch `(ci, co, t)`, into caller-owned memory.
+    public static func toTorch(_ weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, inputChannels cin: Int, outputChannels cout: Int) {
+        for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * cout + co) * 8 + t] = weights[(ci * 8 + t) * cout + co] } } }
+    }
+
     public static func fromTorch(_ torch: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
         precondition(torch.count == cin * cout * 8)
-        var out = [Float](repeating: 0, count: torch.count)
-        for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * 8 + t) * cout + co] = torch[(ci * cout + co) * 8 + t] } } }
-        return out
+        return [Float](unsafeUninitializedCapacity: torch.count) { out, count in
+            fromTorch(torch, into: out.baseAddress!, inputChannels: cin, outputChannels: cout)
+            count = torch.count
+        }
     }
 
     public static func toTorch(_ weights: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
         precondition(weights.count == cin * cout * 8)
-        var out = [Float](repeating: 0, count: weights.count)
-        for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * cout + co) * 8 + t] = weights[(ci * 8 + t) * cout + co] } } }
-        return out
+        return [Float](unsafeUninitializedCapacity: weights.count) { out, count in
+            toTorch(weights, into: out.baseAddress!, inputChannels: cin, outputChannels: cout)
+            count = weights.count
+        }
     }
 }

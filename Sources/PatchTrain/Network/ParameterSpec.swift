@@ -44,48 +44,40 @@ public enum ParameterLayout: Hashable, Codable, Sendable {
 
     /// Kernel order → PyTorch order into caller-owned memory (checkpoints reuse one scratch buffer).
     public func toPyTorch(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, shape: [Int]) {
-        let count = shape.reduce(1, *)
         switch self {
         case .asPyTorch:
-            destination.update(from: source, count: count)
+            destination.update(from: source, count: shape.reduce(1, *))
         case .convolution:
-            // PyTorch (co, ci, t) ← kernel [t][ci][co]
-            let (co, ci, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
-            for o in 0..<co { for i in 0..<ci { for t in 0..<taps { destination[(o * ci + i) * taps + t] = source[(t * ci + i) * co + o] } } }
+            ConvolutionWeights.toTorch(source, into: destination, inputChannels: shape[1], outputChannels: shape[0],
+                                       taps: shape.dropFirst(2).reduce(1, *))
         case .transposedConvolution:
-            // PyTorch (ci, co, t) ← kernel [ci][t][co]
-            let (ci, co, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
-            for i in 0..<ci { for o in 0..<co { for t in 0..<taps { destination[(i * co + o) * taps + t] = source[(i * taps + t) * co + o] } } }
+            TransposedConvolutionWeights.toTorch(source, into: destination, inputChannels: shape[0], outputChannels: shape[1])
         }
-    }
-
-    private func convert(_ values: [Float], shape: [Int], toPyTorch: Bool) -> [Float] {
-        if self == .asPyTorch { return values }
-        var out = [Float](repeating: 0, count: values.count)
-        values.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer { destination in
-                if toPyTorch {
-                    self.toPyTorch(source.baseAddress!, into: destination.baseAddress!, shape: shape)
-                } else {
-                    self.fromPyTorch(source.baseAddress!, into: destination.baseAddress!, shape: shape)
-                }
-            }
-        }
-        return out
     }
 
     /// PyTorch order → kernel order into caller-owned memory.
     public func fromPyTorch(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, shape: [Int]) {
-        let count = shape.reduce(1, *)
         switch self {
         case .asPyTorch:
-            destination.update(from: source, count: count)
+            destination.update(from: source, count: shape.reduce(1, *))
         case .convolution:
-            let (co, ci, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
-            for o in 0..<co { for i in 0..<ci { for t in 0..<taps { destination[(t * ci + i) * co + o] = source[(o * ci + i) * taps + t] } } }
+            ConvolutionWeights.fromTorch(source, into: destination, inputChannels: shape[1], outputChannels: shape[0],
+                                         taps: shape.dropFirst(2).reduce(1, *))
         case .transposedConvolution:
-            let (ci, co, taps) = (shape[0], shape[1], shape.dropFirst(2).reduce(1, *))
-            for i in 0..<ci { for o in 0..<co { for t in 0..<taps { destination[(i * taps + t) * co + o] = source[(i * co + o) * taps + t] } } }
+            TransposedConvolutionWeights.fromTorch(source, into: destination, inputChannels: shape[0], outputChannels: shape[1])
+        }
+    }
+
+    private func convert(_ values: [Float], shape: [Int], toPyTorch: Bool) -> [Float] {
+        [Float](unsafeUninitializedCapacity: values.count) { out, count in
+            values.withUnsafeBufferPointer { source in
+                if toPyTorch {
+                    self.toPyTorch(source.baseAddress!, into: out.baseAddress!, shape: shape)
+                } else {
+                    self.fromPyTorch(source.baseAddress!, into: out.baseAddress!, shape: shape)
+                }
+            }
+            count = values.count
         }
     }
 }
