@@ -3,15 +3,10 @@ import Testing
 import PatchTrain
 
 @Suite struct MemoryPlannerTests {
-    /// A planner with simple, fixed data and workspace models: these tests check the search, not the models.
+    /// The planner as `plan` builds it, with a fixed runtime baseline so the tests do not depend on this process.
     static func planner(batch: Int = 2) -> MemoryPlanner {
-        MemoryPlanner(
-            configuration: UNetConfiguration(), volume: Extent3(240, 240, 160), effectiveBatch: batch,
-            fixed: FixedMemory(runtimeBytes: 40 << 20, source: "test"),
-            workspaceBytes: { kind, _ in
-                if case .convolution = kind { return 8 << 20 }
-                return 0
-            })
+        MemoryPlanner(configuration: UNetConfiguration(), volume: Extent3(240, 240, 160), effectiveBatch: batch,
+                      fixed: FixedMemory(runtimeBytes: 40 << 20, source: "test"), workspaceBytes: KernelWorkspace.bytes)
     }
 
     @Test func candidatesAreMultiplesWithinTheVolumeAndShrink() {
