@@ -25,8 +25,8 @@ enum StepMemoryBenchmark: Benchmark {
         let cases = try dataset.openCases()
         let configuration = UNetConfiguration(inputChannels: cases[0].image.shape.channels,
                                               classes: dataset.classes ?? cases[0].mask.oneHotClasses ?? 4)
-        let planner = MemoryPlanner(configuration: configuration, volume: cases[0].image.shape.spatial, effectiveBatch: batch,
-                                    fixed: try RuntimeBaseline.measure(), workspaceBytes: KernelWorkspace.bytes)
+        let planner = try MemoryPlanner.measured(configuration: configuration, volume: cases[0].image.shape.spatial,
+                                                 effectiveBatch: batch)
         guard case .fits(let plan) = planner.choose(budget: budget, patch: fixedPatch, recomputation: recompute) else {
             print("budget \(ByteCount.format(budget)) is below the smallest plan")
             return false

@@ -127,24 +127,15 @@ struct Fit: ParsableCommand {
             }
             return decoded
         }
-        let budget: Int
-        if let ram {
-            budget = ByteCount.parse(ram)!
-        } else if let available = AvailableMemory.read() {
-            budget = available.bytes
-        } else {
-            throw RuntimeFailure("cannot read the available memory; give --ram")
-        }
+        let budget = try TrainingBudget(ram: ram)
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: geometry.classes ?? 4,
                                               normalization: NormalizationKind(rawValue: norm)!)
-        let planner = MemoryPlanner(configuration: configuration, volume: geometry.volume, effectiveBatch: batch,
-                                    fixed: try RuntimeBaseline.measure(), workspaceBytes: KernelWorkspace.bytes)
-        switch planner.choose(budget: budget, recomputation: recompute) {
+        let planner = try MemoryPlanner.measured(configuration: configuration, volume: geometry.volume, effectiveBatch: batch)
+        switch planner.choose(budget: budget.bytes, recomputation: recompute) {
         case .fits(let plan):
             return plan
         case .tooSmall(let smallest):
-            throw InputError(ram.map { "--ram \($0)" } ?? "available memory",
-                             "budget \(ByteCount.format(budget)) is too small: the smallest plan (patch \(smallest.patch), micro-batch 1) needs \(ByteCount.format(smallest.predictedPeakBytes))")
+            throw budget.tooSmall(smallest, planner: planner, patch: nil, recompute: recompute)
         }
     }
 }

@@ -57,43 +57,23 @@ struct Plan: ParsableCommand {
 
     func run() throws {
         let (volume, channels, dataClasses) = try volumeDescription()
-        let budget: Int
-        let budgetSource: String
-        if let ram {
-            budget = ByteCount.parse(ram)!
-            budgetSource = "--ram \(ram)"
-        } else if let available = AvailableMemory.read() {
-            budget = available.bytes
-            budgetSource = available.source
-        } else {
-            throw RuntimeFailure("cannot read the available memory; give --ram")
-        }
+        let budget = try TrainingBudget(ram: ram)
         let configuration = UNetConfiguration(inputChannels: channels, classes: classes ?? dataClasses ?? 4,
                                               normalization: NormalizationKind(rawValue: norm)!)
-        let planner = MemoryPlanner(configuration: configuration, volume: volume, effectiveBatch: batch,
-                                    prefetchDepth: prefetch, fixed: try RuntimeBaseline.measure(),
-                                    workspaceBytes: KernelWorkspace.bytes)
+        let planner = try MemoryPlanner.measured(configuration: configuration, volume: volume, effectiveBatch: batch,
+                                                 prefetchDepth: prefetch)
         let fixedPatch = patch.flatMap { Extent3(parsing: $0) }
-        switch planner.choose(budget: budget, patch: fixedPatch, recomputation: recompute) {
+        switch planner.choose(budget: budget.bytes, patch: fixedPatch, recomputation: recompute) {
         case .tooSmall(let smallest):
-            var problem = "budget \(ByteCount.format(budget)) is too small: the smallest plan (patch \(smallest.patch), micro-batch 1\(recompute ? ", recomputation" : "")) needs \(ByteCount.format(smallest.predictedPeakBytes))"
-            if !recompute {
-                switch planner.choose(budget: budget, patch: fixedPatch, recomputation: true) {
-                case .fits(let lever):
-                    problem += "; with --recompute, patch \(lever.patch) fits (+\(RecomputationCost.percent(lever, planner)) compute per step)"
-                case .tooSmall(let leverSmallest):
-                    problem += " (\(ByteCount.format(leverSmallest.predictedPeakBytes)) with --recompute)"
-                }
-            }
-            throw InputError(ram.map { "--ram \($0)" } ?? budgetSource, problem)
+            throw budget.tooSmall(smallest, planner: planner, patch: fixedPatch, recompute: recompute)
         case .fits(let chosen):
             // The lever: what recomputation would buy within the same budget.
             var lever: MemoryPlan?
-            if !recompute, fixedPatch == nil, case .fits(let alternative) = planner.choose(budget: budget, recomputation: true),
+            if !recompute, fixedPatch == nil, case .fits(let alternative) = planner.choose(budget: budget.bytes, recomputation: true),
                alternative.patch.volume * alternative.microBatch > chosen.patch.volume * chosen.microBatch {
                 lever = alternative
             }
-            let report = PlanReport(plan: chosen, planner: planner, budgetSource: budgetSource,
+            let report = PlanReport(plan: chosen, planner: planner, budgetSource: budget.source,
                                     gflops: ThroughputProbe.convolutionGFLOPS(), lever: lever)
             if let out { try AtomicFile.write(Array(try report.planJSON()), to: out) }
             if json {
