@@ -24,7 +24,7 @@ public enum KernelWorkspace {
         case .transposedConvolution(let source, let output, _), .transposedConvolutionBackward(let source, let output, _, _):
             return TransposedConvolution3D.workspaceBytes(batch: batch, inputExtent: extent(source.tensor),
                                                           inputChannels: channels(source.tensor), outputChannels: channels(output))
-        case .softmaxLoss(let logits, _):
+        case .softmaxLoss(let logits, _), .softmax(let logits):
             return SoftmaxLoss.workspaceBytes(batch: batch, extent: extent(logits), classes: channels(logits))
         }
     }

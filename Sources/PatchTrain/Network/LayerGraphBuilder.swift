@@ -35,8 +35,13 @@ struct LayerGraphBuilder {
 
     mutating func build() {
         addParameters()
-        forwardAndLoss()
-        backward()
+        switch graph.mode {
+        case .training:
+            forwardAndLoss()
+            backward()
+        case .inference:
+            forwardAndSoftmax()
+        }
     }
 
     // MARK: Parameters (PyTorch state_dict names of the reference UNet3D)
@@ -121,7 +126,7 @@ struct LayerGraphBuilder {
         case .maxPool(let source, _), .maxPoolBackward(let source, _, _, _),
              .transposedConvolution(let source, _, _), .transposedConvolutionBackward(let source, _, _, _):
             return source.statistics.map { [$0] } ?? []
-        case .softmaxLoss:
+        case .softmaxLoss, .softmax:
             return []
         }
     }
@@ -167,9 +172,24 @@ struct LayerGraphBuilder {
     private var poolOutputs: [Int] = []
 
     private mutating func forwardAndLoss() {
+        forward()
+        operation("loss", .loss, .softmaxLoss(logits: logits, labels: labels), reads: [logits, labels], writes: [logits],
+                  flops: Double(voxels(logits) * config.classes * 10), level: 0)
+    }
+
+    private mutating func forwardAndSoftmax() {
+        forward()
+        operation("softmax", .forward, .softmax(logits: logits), reads: [logits], writes: [logits],
+                  flops: Double(voxels(logits) * config.classes * 8), level: 0)
+    }
+
+    /// The network from the image to the logits.
+    private mutating func forward() {
         let e = graph.extent(atLevel: 0)
         let image = tensor("image", [batch, e.x, e.y, e.z, config.inputChannels], .float16, .input, level: 0)
-        labels = tensor("labels", [batch, e.x, e.y, e.z], .uint8, .input, level: 0)
+        if graph.mode == .training {
+            labels = tensor("labels", [batch, e.x, e.y, e.z], .uint8, .input, level: 0)
+        }
         var current = NormalizedSource.raw(image)
         for (l, f) in config.levelFilters.enumerated() {
             let skip = block("enc\(l)", parameters: "enc.\(l)", sources: [current], filters: f, level: l)
@@ -191,8 +211,6 @@ struct LayerGraphBuilder {
         }
         logits = convolution("head", parameters: "out", kernel: 1, sources: [current], filters: config.classes,
                              level: 0, normalized: false, outputType: .float32, outputKind: .logits).output
-        operation("loss", .loss, .softmaxLoss(logits: logits, labels: labels), reads: [logits, labels], writes: [logits],
-                  flops: Double(voxels(logits) * config.classes * 10), level: 0)
     }
 
     // MARK: Backward

@@ -51,4 +51,6 @@ public enum OperationKind: Hashable, Codable, Sendable {
     case transposedConvolutionBackward(source: NormalizedSource, outputGradient: Int, sourceGradient: Int, parameters: String)
     /// Softmax over channels and the loss; leaves the gradient with respect to the logits in `logits`.
     case softmaxLoss(logits: Int, labels: Int)
+    /// Softmax over channels, the probabilities written over the logits (inference).
+    case softmax(logits: Int)
 }

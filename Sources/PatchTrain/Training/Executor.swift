@@ -1,6 +1,7 @@
-/// Runs the layer graph's training step on the kernels: one arena of the planned size, every tensor bound at
-/// its planned offset, parameters and gradients in the `ParameterStore`. Nothing else of size is allocated
-/// during a step, so the plan's arena bytes are the step's bytes.
+/// Runs the layer graph on the kernels — a training step, or in inference mode a forward pass to class
+/// probabilities: one arena of the planned size, every tensor bound at its planned offset, parameters and
+/// gradients in the `ParameterStore`. Nothing else of size is allocated during a step, so the plan's arena
+/// bytes are the step's bytes.
 public final class Executor: @unchecked Sendable {
     public let graph: LayerGraph
     public let layout: ArenaLayout
@@ -8,27 +9,48 @@ public final class Executor: @unchecked Sendable {
     public var loss: SegmentationLoss = .dice
     private let arena: Arena
     private let imageTensor: Int
-    private let labelTensor: Int
+    private let labelTensor: Int?
+    private let logitsTensor: Int
 
+    /// `arena`: memory to run in instead of a fresh arena of `layout.size` (validation borrows the idle training
+    /// arena this way); it must hold at least `layout.size` bytes and must not be used by anything else meanwhile.
     // The executor is used from one thread (the trainer's); kernels parallelise inside themselves.
-    public init(graph: LayerGraph, layout: ArenaLayout, parameters: ParameterStore) throws {
+    public init(graph: LayerGraph, layout: ArenaLayout, parameters: ParameterStore, arena: Arena? = nil) throws {
         self.graph = graph
         self.layout = layout
         self.parameters = parameters
-        arena = try Arena(size: layout.size)
+        if let arena {
+            precondition(arena.size >= layout.size, "a borrowed arena of \(arena.size) B cannot hold \(layout.size) B")
+            self.arena = arena
+        } else {
+            self.arena = try Arena(size: layout.size)
+        }
         imageTensor = graph.tensor(named: "image")!.id
-        labelTensor = graph.tensor(named: "labels")!.id
+        labelTensor = graph.tensor(named: "labels")?.id
+        logitsTensor = graph.tensors.first { $0.kind == .logits }!.id
     }
 
     /// Forward, loss and backward of one micro-batch: `image` is `(batch, x, y, z, c)` fp16 and `labels`
     /// `(batch, x, y, z)` class indices, as a `PatchBatch` holds them. Parameter gradients are added to the
     /// store's accumulators (so micro-batches accumulate); returns the loss.
     public func trainStep(image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>) -> Double {
+        precondition(graph.mode == .training, "trainStep needs a training graph")
         var value = 0.0
         for op in graph.operations {
             value += run(op, image: image, labels: labels)
         }
         return value
+    }
+
+    /// Inference: class probabilities of a batch of windows, `image` `(batch, x, y, z, c)` fp16. Returns
+    /// `(batch, x, y, z, classes)` fp32 inside the arena, valid until the next call.
+    public func forward(image: UnsafePointer<Float16>) -> UnsafePointer<Float> {
+        precondition(graph.mode == .inference, "forward needs an inference graph")
+        let noLabels = UnsafePointer<UInt8>(bitPattern: 1)!  // never read: inference graphs have no loss
+        for op in graph.operations {
+            _ = run(op, image: image, labels: noLabels)
+        }
+        return UnsafePointer(pointer(logitsTensor).assumingMemoryBound(to: Float.self))
     }
 
     // MARK: Binding
@@ -89,9 +111,16 @@ public final class Executor: @unchecked Sendable {
                     .forward(source: inputs[0], weights: weights("\(parameters).weight"), bias: weights("\(parameters).bias"),
                              output: out, workspace: workspace)
             }
-            if let stats, let name = normalizationName {
+            if let stats, let name = normalizationName, graph.mode == .inference, normalization == .batch {
+                // Inference batch norm: the running averages, as PyTorch's eval() and Keras' predict use them.
                 let block = statistics(stats, channels: out.channels)
-                let running = normalization == .batch
+                normalizationKernel(for: output).inferenceTransform(
+                    gamma: weights("\(name).weight"), beta: weights("\(name).bias"),
+                    runningMean: weights("\(name).running_mean"), runningVariance: weights("\(name).running_var"),
+                    scale: block.scale, shift: block.shift)
+            } else if let stats, let name = normalizationName {
+                let block = statistics(stats, channels: out.channels)
+                let running = normalization == .batch && graph.mode == .training
                 normalizationKernel(for: output).trainingForward(
                     raw: out, gamma: weights("\(name).weight"), beta: weights("\(name).bias"),
                     mean: block.mean, inverseStd: block.inverseStd, scale: block.scale, shift: block.shift,
@@ -170,6 +199,12 @@ public final class Executor: @unchecked Sendable {
                                   biasGradient: gradient("\(parameters).bias"), workspace: workspace)
             layer.backwardInput(outputGradient: grad, weights: weights("\(parameters).weight"),
                                 inputGradient: tensor(sourceGradient, image: image), workspace: workspace)
+            return 0
+
+        case .softmax(let logitsID):
+            let logits = tensor(logitsID, image: image)
+            SoftmaxLoss(loss: loss, batch: batch, extent: logits.extent, classes: logits.channels)
+                .probabilities(logits: logits, into: logits, workspace: workspace)
             return 0
 
         case .softmaxLoss(let logitsID, let labelsID):

@@ -7,6 +7,8 @@ public final class ParameterStore: @unchecked Sendable {
     /// cover the prefix `0..<trainableCount`); nil for the int64 counters.
     public let offsets: [Int?]
     public let trainableCount: Int
+    /// Whether gradients and moments exist (false for an inference-only store).
+    public let isTraining: Bool
     public let floatCount: Int
 
     public let values: UnsafeMutablePointer<Float>
@@ -22,7 +24,8 @@ public final class ParameterStore: @unchecked Sendable {
 
     // The store is shared by the executor (reads weights, adds gradients) and the optimizer, which run one
     // after another on the training thread; nothing here is touched concurrently.
-    public init(specs: [ParameterSpec]) {
+    /// `training: false` (inference) allocates no gradient or moment storage: only the values and the scratch.
+    public init(specs: [ParameterSpec], training: Bool = true) {
         self.specs = specs
         var offsets = [Int?](repeating: nil, count: specs.count)
         var next = 0
@@ -39,12 +42,14 @@ public final class ParameterStore: @unchecked Sendable {
         self.offsets = offsets
         values = .allocate(capacity: max(floatCount, 1))
         values.initialize(repeating: 0, count: max(floatCount, 1))
-        gradients = .allocate(capacity: max(trainableCount, 1))
-        gradients.initialize(repeating: 0, count: max(trainableCount, 1))
-        firstMoments = .allocate(capacity: max(trainableCount, 1))
-        firstMoments.initialize(repeating: 0, count: max(trainableCount, 1))
-        secondMoments = .allocate(capacity: max(trainableCount, 1))
-        secondMoments.initialize(repeating: 0, count: max(trainableCount, 1))
+        let optimizerCount = training ? max(trainableCount, 1) : 1
+        gradients = .allocate(capacity: optimizerCount)
+        gradients.initialize(repeating: 0, count: optimizerCount)
+        firstMoments = .allocate(capacity: optimizerCount)
+        firstMoments.initialize(repeating: 0, count: optimizerCount)
+        secondMoments = .allocate(capacity: optimizerCount)
+        secondMoments.initialize(repeating: 0, count: optimizerCount)
+        isTraining = training
         let largest = ParameterStore.largestParameterElements(specs)
         conversionScratch = .allocate(capacity: max(largest, 1))
         conversionScratch.initialize(repeating: 0, count: max(largest, 1))
@@ -88,6 +93,7 @@ public final class ParameterStore: @unchecked Sendable {
     public func gradient(_ name: String) -> UnsafeMutableBufferPointer<Float> {
         let i = index[name]!
         precondition(specs[i].trainable, "\(name) is not trainable")
+        precondition(isTraining, "an inference store has no gradients")
         return UnsafeMutableBufferPointer(start: gradients + offsets[i]!, count: specs[i].elements)
     }
 
@@ -114,5 +120,8 @@ public final class ParameterStore: @unchecked Sendable {
     public func counter(_ name: String) -> Int64 { counters[index[name]!] ?? 0 }
     public func setCounter(_ name: String, _ value: Int64) { counters[index[name]!] = value }
 
-    public func zeroGradients() { gradients.update(repeating: 0, count: trainableCount) }
+    public func zeroGradients() {
+        precondition(isTraining, "an inference store has no gradients")
+        gradients.update(repeating: 0, count: trainableCount)
+    }
 }

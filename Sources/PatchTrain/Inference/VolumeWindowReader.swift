@@ -1,0 +1,53 @@
+/// Reads windows of an image volume as the network's fp16 input: the part inside the volume from disk (widened to
+/// Float by the volume, narrowed to fp16 here), zeros past the border — the same values training patches hold.
+/// Reads one x-slab at a time, and gives the file's pages back every few planes, so neither scratch nor mapped
+/// pages grow with the window (see `PatchSampler.mappedWindowBytes`).
+public final class VolumeWindowReader {
+    public let window: Extent3
+    public let channels: Int
+    private let scratch: UnsafeMutablePointer<Float>
+
+    public init(window: Extent3, channels: Int) {
+        self.window = window
+        self.channels = channels
+        let count = window.y * window.z * channels
+        scratch = .allocate(capacity: count)
+        scratch.initialize(repeating: 0, count: count)
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Scratch bytes: one `(1, y, z, c)` Float slab.
+    public static func scratchBytes(window: Extent3, channels: Int) -> Int {
+        window.y * window.z * channels * MemoryLayout<Float>.size
+    }
+
+    /// Mapped file bytes reading a window holds at most: the release window plus a folio at either end.
+    public static let mappedBytes = PatchSampler.mappedWindowBytes + 2 * (2 << 20)
+
+    /// Fills `destination` (`window.volume × channels` fp16, `(x, y, z, c)`) with the window at `origin`.
+    public func read(_ volume: any VolumeSource, origin: Extent3, into destination: UnsafeMutablePointer<Float16>) {
+        precondition(volume.shape.channels == channels, "\(volume.path): \(volume.shape.channels) channels, expected \(channels)")
+        let box = Box3(origin: origin, size: window)
+        let total = window.volume * channels
+        guard let inside = box.clipped(to: volume.shape.spatial) else {
+            destination.update(repeating: 0, count: total)
+            return
+        }
+        if inside != box { destination.update(repeating: 0, count: total) }
+        let plane = volume.shape.y * volume.shape.z * channels * volume.elementType.byteSize
+        let releaseEvery = max(1, PatchSampler.mappedWindowBytes / max(plane, 1))
+        let (sy, sz) = (inside.size.y, inside.size.z)
+        let offset = Extent3(inside.origin.x - origin.x, inside.origin.y - origin.y, inside.origin.z - origin.z)
+        for ix in 0..<inside.size.x {
+            if ix > 0 && ix % releaseEvery == 0 { volume.releasePages() }
+            volume.read(Box3(origin: Extent3(inside.origin.x + ix, inside.origin.y, inside.origin.z), size: Extent3(1, sy, sz)),
+                        into: scratch)
+            for iy in 0..<sy {
+                let voxel = ((offset.x + ix) * window.y + offset.y + iy) * window.z + offset.z
+                Precision.narrow(scratch + iy * sz * channels, into: destination + voxel * channels, count: sz * channels)
+            }
+        }
+        volume.releasePages()
+    }
+}
