@@ -54,6 +54,7 @@ struct PlanReport {
             ("persistent (weights, gradients, Adam, BN stats)", plan.persistent.total),
             ("data (prefetch pool, scratch, indexes, mapped pages)", plan.data.total),
             ("arena (activations, gradients, workspaces)", plan.arena.bytes),
+            ("validation (window reader, mapped pages; the rest borrows the arena)", plan.validationBytes ?? 0),
         ]
         let width = 32
         for (name, bytes) in rows {

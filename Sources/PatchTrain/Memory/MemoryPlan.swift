@@ -19,9 +19,11 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var persistent: PersistentMemory
     public var data: DataPipelineMemory
     public var arena: ArenaMemory
+    /// What validating during training adds (see `ValidationMemory`); nil in plans written before validation existed.
+    public var validationBytes: Int?
 
     /// Predicted whole-process peak RSS.
-    public var predictedPeakBytes: Int { fixed.total + persistent.total + data.total + arena.bytes }
+    public var predictedPeakBytes: Int { fixed.total + persistent.total + data.total + arena.bytes + (validationBytes ?? 0) }
     public var headroomBytes: Int { budgetBytes - predictedPeakBytes }
 
     /// Floating-point operations of one micro-batch step (forward, loss and backward).

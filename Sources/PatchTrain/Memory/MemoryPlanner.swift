@@ -27,7 +27,7 @@ public struct MemoryPlanner: Sendable {
         let graph = LayerGraph(configuration: configuration, patch: patch, microBatch: microBatch, recomputation: recomputation,
                                workspaceBytes: workspaceBytes)
         let layout = ArenaLayout(graph: graph)
-        return MemoryPlan(configuration: configuration, volume: volume, patch: patch, microBatch: microBatch,
+        var plan = MemoryPlan(configuration: configuration, volume: volume, patch: patch, microBatch: microBatch,
                           accumulationSteps: (effectiveBatch + microBatch - 1) / microBatch, prefetchDepth: prefetchDepth,
                           recomputation: recomputation,
                           budgetBytes: budget, fixed: fixed, persistent: PersistentMemory(graph: graph),
@@ -35,6 +35,8 @@ public struct MemoryPlanner: Sendable {
                                                          channels: configuration.inputChannels, maskClasses: configuration.classes),
                           arena: ArenaMemory(graph: graph, layout: layout),
                           flopsPerMicroStep: graph.operations.reduce(0) { $0 + $1.flops })
+        plan.validationBytes = ValidationMemory(plan: plan).extraBytes
+        return plan
     }
 
     public enum Outcome: Sendable {

@@ -7,6 +7,8 @@ public final class Trainer {
     public private(set) var optimizer: Adam
     private let executor: Executor
     private let prefetcher: Prefetcher
+    /// The step's arena; validation borrows it between steps.
+    private let arena: Arena
 
     public init(plan: MemoryPlan, cases: [TrainingCase], seed: UInt64, learningRate: Float = 1e-4,
                 indexCache: ForegroundIndexCache? = nil) throws {
@@ -15,7 +17,9 @@ public final class Trainer {
                            recomputation: plan.recomputation)
         parameters = ParameterStore(specs: graph.parameters)
         WeightInitializer.initialize(parameters, seed: seed)
-        executor = try Executor(graph: graph, layout: ArenaLayout(graph: graph), parameters: parameters)
+        let layout = ArenaLayout(graph: graph)
+        arena = try Arena(size: layout.size)
+        executor = try Executor(graph: graph, layout: layout, parameters: parameters, arena: arena)
         optimizer = Adam(learningRate: learningRate)
         let sampler = PatchSampler(cases: cases, patch: plan.patch, seed: seed, indexCache: indexCache)
         prefetcher = Prefetcher(sampler: sampler, depth: plan.prefetchDepth, microBatch: plan.microBatch)
@@ -34,4 +38,9 @@ public final class Trainer {
     }
 
     public func stop() { prefetcher.stop() }
+
+    /// A validator over `cases` that runs in this trainer's arena between steps, with the weights being trained.
+    public func validator(cases: [TrainingCase], overlap: Double = 0.5) throws -> Validator {
+        try Validator(plan: plan, parameters: parameters, trainingArena: arena, cases: cases, overlap: overlap)
+    }
 }

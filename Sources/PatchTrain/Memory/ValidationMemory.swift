@@ -1,0 +1,43 @@
+/// The bytes validation adds to a training run. Validation runs between optimizer steps with the training
+/// arena idle, so its forward arena, stitching slab and input windows are placed inside that arena where they
+/// fit; only what does not fit, the window reader (its slab and the image pages it maps — file pages cannot live
+/// in an anonymous arena), the mask pages mapped while reading the truth, and the label planes compared are extra.
+public struct ValidationMemory: Hashable, Codable, Sendable {
+    public var inferencePlan: InferencePlan
+    public var arenaParts: ArenaParts
+    /// Bytes beyond the training plan's other categories.
+    public var extraBytes: Int
+
+    /// Offsets inside the training arena (page-aligned) and whether each part fits there.
+    public struct ArenaParts: Hashable, Codable, Sendable {
+        public var arena: Int
+        public var slab: Int
+        public var input: Int
+        public var slabOffset: Int
+        public var inputOffset: Int
+        public var arenaFits: Bool
+        public var slabFits: Bool
+        public var inputFits: Bool
+    }
+
+    public init(plan: MemoryPlan, overlap: Double = 0.5) {
+        let planner = InferencePlanner(configuration: plan.configuration, volume: plan.volume, overlap: overlap,
+                                       output: InferenceOutput(labelsWholeVolume: false, probabilities: false),
+                                       fixed: plan.fixed)
+        inferencePlan = planner.plan(window: plan.patch, windowsPerBatch: plan.microBatch, budget: plan.budgetBytes)
+        let m = inferencePlan.memory
+        let page = MappedFile.pageSize
+        func aligned(_ n: Int) -> Int { (n + page - 1) / page * page }
+        let available = plan.arena.bytes
+        let arenaFits = m.arenaBytes <= available
+        let slabOffset = arenaFits ? aligned(m.arenaBytes) : 0
+        let slabFits = slabOffset + m.stitchBytes <= available
+        let inputOffset = slabFits ? aligned(slabOffset + m.stitchBytes) : slabOffset
+        let inputFits = inputOffset + m.inputBytes <= available
+        arenaParts = ArenaParts(arena: m.arenaBytes, slab: m.stitchBytes, input: m.inputBytes, slabOffset: slabOffset,
+                                inputOffset: inputOffset, arenaFits: arenaFits, slabFits: slabFits, inputFits: inputFits)
+        let plane = plan.volume.y * plan.volume.z
+        extraBytes = (arenaFits ? 0 : m.arenaBytes) + (slabFits ? 0 : m.stitchBytes) + (inputFits ? 0 : m.inputBytes)
+            + m.readerBytes + VolumeWindowReader.mappedBytes + 2 * plane
+    }
+}

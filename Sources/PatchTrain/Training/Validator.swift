@@ -1,0 +1,79 @@
+/// Validation during training: sliding-window inference over whole validation volumes with the weights being
+/// trained, Dice per class against their masks. It runs between optimizer steps, when the training arena is idle,
+/// so the forward pass, the stitching slab and the input windows live inside that arena (`ValidationMemory`
+/// counts whatever does not fit there).
+public final class Validator {
+    public let cases: [TrainingCase]
+    public let inferencePlan: InferencePlan
+    private let inference: SlidingWindowInference
+    private let predicted: UnsafeMutablePointer<UInt8>
+    private let truth: UnsafeMutablePointer<UInt8>
+
+    /// Windows are the training patch, `overlap` apart, Gaussian-blended, `plan.microBatch` per pass.
+    public init(plan: MemoryPlan, parameters: ParameterStore, trainingArena: Arena, cases: [TrainingCase],
+                overlap: Double = 0.5) throws {
+        self.cases = cases
+        let memory = ValidationMemory(plan: plan, overlap: overlap)
+        inferencePlan = memory.inferencePlan
+        let parts = memory.arenaParts
+        let arena = parts.arenaFits ? Arena(borrowing: trainingArena, size: parts.arena) : nil
+        let slab = parts.slabFits ? trainingArena.base + parts.slabOffset : nil
+        let input = parts.inputFits ? (trainingArena.base + parts.inputOffset).bindMemory(to: Float16.self, capacity: parts.input / 2) : nil
+        inference = try SlidingWindowInference(plan: inferencePlan, parameters: parameters,
+                                               loan: SlidingWindowInference.Loan(arena: arena, slab: slab, input: input))
+        let plane = plan.volume.y * plan.volume.z
+        predicted = .allocate(capacity: plane)
+        truth = .allocate(capacity: plane)
+    }
+
+    deinit {
+        predicted.deallocate()
+        truth.deallocate()
+    }
+
+    public struct Result: Sendable, Codable, Equatable {
+        /// Dice per class for each case, in case order.
+        public var casesDice: [[Double]]
+        public var caseIDs: [String]
+        /// Mean over cases, per class.
+        public var meanDice: [Double]
+        /// Mean of `meanDice` over the foreground classes (all but class 0).
+        public var meanForegroundDice: Double
+    }
+
+    /// Passes (windows × mirrorings) over all cases, for a progress bar.
+    public var totalPasses: Int {
+        cases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
+    }
+
+    public func run(progress: (Int) -> Void = { _ in }) throws -> Result {
+        let classes = inferencePlan.configuration.classes
+        var perCase: [[Double]] = []
+        var before = 0
+        for item in cases {
+            let extent = item.image.shape.spatial
+            var overlap = ClassOverlap(classes: classes)
+            let voxels = extent.y * extent.z
+            var passes = 0
+            let maskPlane = extent.y * extent.z * item.mask.shape.channels * item.mask.elementType.byteSize
+            let releaseEvery = max(1, PatchSampler.mappedWindowBytes / max(maskPlane, 1))
+            try inference.infer(item.image, plane: { x, probabilities in
+                for v in 0..<voxels {
+                    let p = probabilities + v * classes
+                    var best = 0
+                    for k in 1..<classes where p[k] > p[best] { best = k }
+                    predicted[v] = UInt8(best)
+                }
+                item.mask.readLabels(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, extent.y, extent.z)), into: truth)
+                if x % releaseEvery == releaseEvery - 1 { item.mask.releasePages() }
+                overlap.add(predicted: predicted, truth: truth, count: voxels)
+            }, progress: { done, _ in passes = done; progress(before + done) })
+            item.mask.releasePages()
+            before += passes
+            perCase.append(overlap.dicePerClass)
+        }
+        let mean = (0..<classes).map { k in perCase.map { $0[k] }.reduce(0, +) / Double(max(perCase.count, 1)) }
+        let foreground = classes > 1 ? mean.dropFirst().reduce(0, +) / Double(classes - 1) : mean[0]
+        return Result(casesDice: perCase, caseIDs: cases.map(\.id), meanDice: mean, meanForegroundDice: foreground)
+    }
+}
