@@ -54,6 +54,8 @@ struct Infer: ParsableCommand {
     }
 
     func run() throws {
+        // Measured first, before the model is loaded, so that the runtime's figure holds only the runtime.
+        let fixed = try RuntimeBaseline.measure()
         let model = try TrainedModel(path: model)
         let configuration = model.configuration
         let cases = try InferenceInputs.open(input)
@@ -67,7 +69,7 @@ struct Infer: ParsableCommand {
         let planner = InferencePlanner(configuration: configuration, volume: largest, overlap: overlap,
                                        blend: BlendMode(rawValue: blend)!, mirroring: tta,
                                        output: InferenceOutput(labelsWholeVolume: labelFormat == .nifti, probabilities: probabilities),
-                                       fixed: try RuntimeBaseline.measure())
+                                       fixed: fixed)
         let budget = try TrainingBudget(ram: ram)
         let fixedWindow = try window.map { text -> Extent3 in
             let w = Extent3(parsing: text)!
@@ -117,7 +119,7 @@ struct Infer: ParsableCommand {
             }
         }
         progress.finish()
-        let summary = InferSummary(window: plan.window.description, overlap: overlap, blend: blend, tta: tta,
+        let summary = InferSummary(plan: plan, window: plan.window.description, overlap: overlap, blend: blend, tta: tta,
                                    windowsPerBatch: plan.windowsPerBatch, cases: results,
                                    predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: ProcessMemory.peakResidentBytes,
                                    budgetBytes: budget.bytes)
@@ -141,6 +143,7 @@ struct InferredCase: Encodable {
 }
 
 struct InferSummary: Encodable {
+    let plan: InferencePlan
     let window: String
     let overlap: Double
     let blend: String
@@ -154,6 +157,9 @@ struct InferSummary: Encodable {
     var text: String {
         var lines = cases.map { String(format: "%@  %@  %d passes  %.1f s  → %@", $0.input, $0.shape, $0.passes, $0.seconds, $0.labels) }
         lines.append("window \(window), overlap \(overlap), \(blend) blend\(tta ? ", 8 mirrorings" : ""), \(windowsPerBatch) window(s) per pass")
+        let m = plan.memory, b = ByteCount.format
+        lines.append("planned: runtime \(b(plan.fixed.total)) + weights \(b(m.weightBytes)) + max(loading \(b(m.loadingBytes)), "
+                     + "arena \(b(m.arenaBytes)) + stitching \(b(m.stitchBytes)) + input \(b(m.inputBytes)) + reader \(b(m.readerBytes)) + output \(b(m.outputBytes)))")
         let error = Double(predictedPeakBytes - measuredPeakBytes) / Double(max(measuredPeakBytes, 1)) * 100
         lines.append("peak RSS measured \(ByteCount.format(measuredPeakBytes)), predicted \(ByteCount.format(predictedPeakBytes)) "
                      + String(format: "(%+.1f%% of measured), budget %@", error, ByteCount.format(budgetBytes)))
