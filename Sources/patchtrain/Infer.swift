@@ -96,7 +96,8 @@ struct Infer: ParsableCommand {
         let passes = cases.reduce(0) { total, item in
             total + SlidingWindow(volume: item.volume.shape.spatial, window: plan.window, overlap: overlap).count * (tta ? 8 : 1)
         }
-        let progress = ProgressBar(label: "infer", total: passes, unit: "windows")
+        // Quiet for the first second, so that a quick failure leaves its one error line alone on stderr.
+        let progress = ProgressBar(label: "infer", total: passes, unit: "windows", quietPeriod: 1)
         var before = 0
         var results: [InferredCase] = []
         for item in cases {

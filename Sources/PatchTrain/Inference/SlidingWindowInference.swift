@@ -64,7 +64,7 @@ public final class SlidingWindowInference {
             for first in stride(from: 0, to: origins.count, by: plan.windowsPerBatch) {
                 let batch = Array(origins[first..<min(first + plan.windowsPerBatch, origins.count)])
                 for (b, origin) in batch.enumerated() {
-                    reader.read(image, origin: origin, into: input + b * windowFloats)
+                    try reader.read(image, origin: origin, into: input + b * windowFloats)
                 }
                 // A short last batch runs with stale windows in its unused slots; their outputs are ignored.
                 var current: MirrorAxes = []

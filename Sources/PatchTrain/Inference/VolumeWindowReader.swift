@@ -25,8 +25,9 @@ public final class VolumeWindowReader {
     /// Mapped file bytes reading a window holds at most: the release window plus a folio at either end.
     public static let mappedBytes = PatchSampler.mappedWindowBytes + 2 * (2 << 20)
 
-    /// Fills `destination` (`window.volume × channels` fp16, `(x, y, z, c)`) with the window at `origin`.
-    public func read(_ volume: any VolumeSource, origin: Extent3, into destination: UnsafeMutablePointer<Float16>) {
+    /// Fills `destination` (`window.volume × channels` fp16, `(x, y, z, c)`) with the window at `origin`. Throws
+    /// `InputError` naming the file and voxel when a value is NaN or infinite (it would poison every window near it).
+    public func read(_ volume: any VolumeSource, origin: Extent3, into destination: UnsafeMutablePointer<Float16>) throws {
         precondition(volume.shape.channels == channels, "\(volume.path): \(volume.shape.channels) channels, expected \(channels)")
         let box = Box3(origin: origin, size: window)
         let total = window.volume * channels
@@ -43,11 +44,21 @@ public final class VolumeWindowReader {
             if ix > 0 && ix % releaseEvery == 0 { volume.releasePages() }
             volume.read(Box3(origin: Extent3(inside.origin.x + ix, inside.origin.y, inside.origin.z), size: Extent3(1, sy, sz)),
                         into: scratch)
+            try checkFinite(volume, count: sy * sz * channels, plane: inside.origin.x + ix, origin: inside.origin, size: inside.size)
             for iy in 0..<sy {
                 let voxel = ((offset.x + ix) * window.y + offset.y + iy) * window.z + offset.z
                 Precision.narrow(scratch + iy * sz * channels, into: destination + voxel * channels, count: sz * channels)
             }
         }
         volume.releasePages()
+    }
+
+    private func checkFinite(_ volume: any VolumeSource, count: Int, plane x: Int, origin: Extent3, size: Extent3) throws {
+        var finite = true
+        for i in 0..<count { finite = finite && scratch[i].isFinite }
+        guard !finite else { return }
+        let i = (0..<count).first { !scratch[$0].isFinite }! / channels
+        let (y, z) = (origin.y + i / size.z, origin.z + i % size.z)
+        throw InputError(volume.path, "value \(scratch[i * channels]) at voxel (\(x), \(y), \(z)): images must be finite")
     }
 }
