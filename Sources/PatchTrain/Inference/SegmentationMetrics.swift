@@ -14,38 +14,40 @@ public struct LabelCounts: Sendable {
 /// Counting a prediction against the truth, voxel by voxel, in bounded memory.
 ///
 /// Both volumes are read through their `VolumeSource` as class indices (`readLabels`: a label map as is, a one-hot
-/// or per-class-score volume by argmax), one block of at most `blockEdge`³ voxels at a time, and their mapped pages
-/// are released after each block. Blocks rather than slabs of whole planes, because the volumes' layouts differ:
-/// a slab of x-planes is contiguous in a C-order `.npy` but touches every page of a NIfTI file (x varies fastest
-/// there), while a cube touches few pages in either. Memory is two blocks of bytes (2 × 864 KiB at the default
-/// edge), one row of Float scratch per volume, a 256×256 matrix of counts (512 KiB), and the mapped pages of one
-/// block (about 23 MiB for a 240×240×160 one-hot float32 `.npy`), whatever the size of the volumes.
+/// or per-class-score volume by argmax), one slab at a time, and their mapped pages are released after each slab.
+/// Slabs (`Slabs`) are whole planes across the slowest axis on disk of the volume with more bytes per voxel, so
+/// each is one short stretch of that file. Memory: two slabs of bytes (at most `slabVoxels`, 1 MiB, each), one row
+/// of Float scratch per volume, a 256×256 table of counts (512 KiB), and the file pages of one slab: at most 16 MiB
+/// of the larger file, and at most the whole of the other if it is stored in the other order (a uint8 prediction
+/// in NIfTI beside a `.npy` truth: 9 MiB at 240×240×160) — never more as the cases grow in number.
 public enum SegmentationMetrics {
-    /// 96³ voxels: 864 KiB of labels per volume.
-    public static let defaultBlockEdge = 96
+    /// 1 Mi voxels: 1 MiB of labels per volume.
+    public static let defaultSlabVoxels = 1 << 20
 
     public static func count(prediction: any VolumeSource, truth: any VolumeSource,
-                             blockEdge: Int = defaultBlockEdge) throws -> LabelCounts {
+                             slabVoxels: Int = defaultSlabVoxels) throws -> LabelCounts {
         let extent = truth.shape.spatial
         guard prediction.shape.spatial == extent else {
             throw InputError(prediction.path, "shape \(prediction.shape.spatial) does not match the truth's \(extent) (\(truth.path))")
         }
-        let blocks = blockBoxes(extent: extent, edge: max(blockEdge, 1))
-        let capacity = blocks.map(\.size.volume).max() ?? 0
-        let truthBlock = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
-        let predictedBlock = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        func bytesPerVoxel(_ v: any VolumeSource) -> Int { v.elementType.byteSize * v.shape.channels }
+        let larger = bytesPerVoxel(prediction) > bytesPerVoxel(truth) ? prediction : truth
+        let slabs = Slabs.boxes(of: Box3(origin: .zero, size: extent), in: larger, voxels: max(slabVoxels, 1))
+        let capacity = slabs.map(\.size.volume).max() ?? 0
+        let truthSlab = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        let predictedSlab = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         defer {
-            truthBlock.deallocate()
-            predictedBlock.deallocate()
+            truthSlab.deallocate()
+            predictedSlab.deallocate()
         }
         var matrix = ConfusionMatrix(size: 256)
         var truthBounds = LabelBounds(), predictionBounds = LabelBounds()
-        for box in blocks {
-            truth.readLabels(box, into: truthBlock)
-            prediction.readLabels(box, into: predictedBlock)
-            matrix.add(truth: truthBlock, predicted: predictedBlock, count: box.size.volume)
-            truthBounds.include(truthBlock, box: box)
-            predictionBounds.include(predictedBlock, box: box)
+        for box in slabs {
+            truth.readLabels(box, into: truthSlab)
+            prediction.readLabels(box, into: predictedSlab)
+            matrix.add(truth: truthSlab, predicted: predictedSlab, count: box.size.volume)
+            truthBounds.include(truthSlab, box: box)
+            predictionBounds.include(predictedSlab, box: box)
             // Without this a one-hot float32 truth would stay resident whole (16 bytes per voxel).
             truth.releasePages()
             prediction.releasePages()
@@ -54,20 +56,6 @@ public enum SegmentationMetrics {
         return LabelCounts(confusion: matrix.shrunk(to: largest + 1), truthBounds: truthBounds,
                            predictionBounds: predictionBounds, extent: extent,
                            truthChannels: truth.shape.channels, predictionChannels: prediction.shape.channels)
-    }
-
-    /// Cubes of `edge` (smaller at the far faces) covering the volume, z fastest.
-    static func blockBoxes(extent: Extent3, edge: Int) -> [Box3] {
-        var boxes: [Box3] = []
-        for x in stride(from: 0, to: extent.x, by: edge) {
-            for y in stride(from: 0, to: extent.y, by: edge) {
-                for z in stride(from: 0, to: extent.z, by: edge) {
-                    boxes.append(Box3(origin: Extent3(x, y, z),
-                                      size: Extent3(min(edge, extent.x - x), min(edge, extent.y - y), min(edge, extent.z - z))))
-                }
-            }
-        }
-        return boxes
     }
 
     /// The number of classes the counts imply when the user gave none: enough for every label seen in any case,

@@ -8,11 +8,13 @@
 /// (`√Σ(extent·spacing)²`, 373.13 mm for BraTS's 240×240×155 at 1 mm), the largest distance possible in it.
 ///
 /// The distances are exact (`DistanceTransform`). Memory: only the box around the structure in either volume is
-/// read (the counting pass found it), holding per voxel of that box one byte per volume and one fp32 distance,
-/// 6 bytes in all — at most 6 bytes per voxel of the volume (55 MiB at 240×240×160), plus 8 bytes per surface voxel.
+/// read (the counting pass found it), in slabs of `slabVoxels` with the file pages released after each, holding
+/// per voxel of that box one byte per volume and one fp32 distance, 6 bytes in all — at most 6 bytes per voxel of
+/// the volume (55 MiB at 240×240×160), plus 8 bytes per surface voxel.
 public enum SurfaceDistance {
     public static func hausdorff95(prediction: any VolumeSource, truth: any VolumeSource, labels: [Int],
-                                   counts: LabelCounts, spacing: VoxelSpacing) -> Double {
+                                   counts: LabelCounts, spacing: VoxelSpacing,
+                                   slabVoxels: Int = SegmentationMetrics.defaultSlabVoxels) -> Double {
         let truthBox = LabelBounds.box(of: labels, in: [counts.truthBounds])
         let predictedBox = LabelBounds.box(of: labels, in: [counts.predictionBounds])
         switch (truthBox, predictedBox) {
@@ -39,8 +41,7 @@ public enum SurfaceDistance {
         var member = [Bool](repeating: false, count: 256)
         for label in labels where label >= 0 && label < 256 { member[label] = true }
         for (volume, mask) in [(truth, truthMask), (prediction, predictedMask)] {
-            volume.readLabels(box, into: mask)
-            volume.releasePages()
+            volume.readLabelsReleasingPages(box, into: mask, slabVoxels: slabVoxels)
             for i in 0..<n { mask[i] = member[Int(mask[i])] ? 1 : 0 }
             markSurface(mask, extent: box.size)
         }

@@ -107,6 +107,22 @@ import PatchTrain
         #expect(dice(fromFlat) == dice(fromDataset))
     }
 
+    @Test func manifestNamesTheTruthOfEachCase() throws {
+        let (files, truth, pred) = try standardCase()
+        defer { withExtendedLifetime(files) {} }  // the folder must outlive the runs
+        let before = try json(["--pred", pred, "--truth", truth])
+        // Case a by its explicit id (its mask under another name), case b by its image's stem.
+        try FileManager.default.moveItem(atPath: "\(truth)/masks/a.npy", toPath: "\(truth)/masks/first.npy")
+        let manifest = #"{"cases": [{"id": "a", "image": "images/a.npy", "mask": "masks/first.npy"}, {"image": "images/b.npy", "mask": "masks/b.npy"}]}"#
+        try Data(manifest.utf8).write(to: URL(fileURLWithPath: "\(truth)/manifest.json"))
+        let after = try json(["--pred", pred, "--truth", truth])
+        #expect(after["truth"] as? String == "\(truth)/manifest.json")
+        let cases = try #require(after["cases"] as? [[String: Any]])
+        #expect(cases.map { $0["truth"] as? String } == ["\(truth)/masks/first.npy", "\(truth)/masks/b.npy"])
+        let meanBefore = try #require(before["mean"] as? [String: Any]), meanAfter = try #require(after["mean"] as? [String: Any])
+        #expect((meanAfter["regions"] as? [[String: Any]])?.map { $0["dice"] as? Double } == (meanBefore["regions"] as? [[String: Any]])?.map { $0["dice"] as? Double })
+    }
+
     @Test func hd95IsReportedForEveryStructureButTheBackground() throws {
         let (files, truth, pred) = try standardCase()
         defer { withExtendedLifetime(files) {} }  // the folder must outlive the runs

@@ -6,12 +6,12 @@ import PatchTrain
 @Suite struct SegmentationMetricsTests {
     let cube = Extent3(2, 2, 2)
 
-    func counts(_ truth: [UInt8], _ predicted: [UInt8], shape: Extent3? = nil, blockEdge: Int = SegmentationMetrics.defaultBlockEdge) throws -> LabelCounts {
+    func counts(_ truth: [UInt8], _ predicted: [UInt8], shape: Extent3? = nil, slabVoxels: Int = SegmentationMetrics.defaultSlabVoxels) throws -> LabelCounts {
         let files = LabelVolumes()
         let shape = shape ?? cube
         let t = try VolumeOpener.open(try files.labelMap("truth.npy", truth, shape: shape))
         let p = try VolumeOpener.open(try files.labelMap("pred.npy", predicted, shape: shape))
-        return try SegmentationMetrics.count(prediction: p, truth: t, blockEdge: blockEdge)
+        return try SegmentationMetrics.count(prediction: p, truth: t, slabVoxels: slabVoxels)
     }
 
     @Test func diceOfEachClassMatchesHandCount() throws {
@@ -100,16 +100,26 @@ import PatchTrain
         #expect(results[0].voxels == shape.volume)
     }
 
-    @Test(arguments: [1, 2, 3, 4, 5, 100])
-    func blockSizeDoesNotChangeTheCounts(blockEdge: Int) throws {
+    /// Slabs of one row, part of a plane, one plane, several planes, the whole volume; across x for `.npy`
+    /// (C order) and across z for NIfTI (x fastest), and both orders at once.
+    @Test(arguments: [1, 3, 4, 7, 12, 20, 21, 40, 59, 60, 1000])
+    func slabSizeDoesNotChangeTheCounts(slabVoxels: Int) throws {
         let shape = Extent3(3, 4, 5)
         let truth = LabelVolumes.random(shape, classes: 3, seed: 7, blobs: true)
         let pred = LabelVolumes.random(shape, classes: 3, seed: 8, blobs: true)
         let whole = try counts(truth, pred, shape: shape)
-        let sliced = try counts(truth, pred, shape: shape, blockEdge: blockEdge)
-        #expect(sliced.confusion == whole.confusion)
-        #expect(sliced.truthBounds == whole.truthBounds)
-        #expect(sliced.predictionBounds == whole.predictionBounds)
+        let files = LabelVolumes()
+        let npyTruth = try VolumeOpener.open(try files.labelMap("t.npy", truth, shape: shape))
+        let npyPred = try VolumeOpener.open(try files.labelMap("p.npy", pred, shape: shape))
+        let niftiTruth = try VolumeOpener.open(try files.nifti("t.nii", truth, shape: shape))
+        let niftiPred = try VolumeOpener.open(try files.nifti("p.nii", pred, shape: shape))
+        #expect(!npyTruth.isXFastestOnDisk && niftiTruth.isXFastestOnDisk)
+        for (p, t) in [(npyPred, npyTruth), (niftiPred, niftiTruth), (npyPred, niftiTruth), (niftiPred, npyTruth)] {
+            let sliced = try SegmentationMetrics.count(prediction: p, truth: t, slabVoxels: slabVoxels)
+            #expect(sliced.confusion == whole.confusion)
+            #expect(sliced.truthBounds == whole.truthBounds)
+            #expect(sliced.predictionBounds == whole.predictionBounds)
+        }
     }
 
     @Test func boundsAreTheBoxAroundALabel() throws {

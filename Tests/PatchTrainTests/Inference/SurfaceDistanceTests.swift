@@ -42,7 +42,8 @@ import PatchTrain
         return pooled[lo] + (rank - Double(lo)) * (pooled[hi] - pooled[lo])
     }
 
-    func hd95(truth: [UInt8], prediction: [UInt8], shape: Extent3, labels: [Int], spacing: [Float]? = nil) throws -> Double {
+    func hd95(truth: [UInt8], prediction: [UInt8], shape: Extent3, labels: [Int], spacing: [Float]? = nil,
+              slabVoxels: Int = SegmentationMetrics.defaultSlabVoxels) throws -> Double {
         let files = LabelVolumes()
         let (t, p): (any VolumeSource, any VolumeSource)
         if let spacing {
@@ -53,7 +54,8 @@ import PatchTrain
             p = try VolumeOpener.open(try files.labelMap("p.npy", prediction, shape: shape))
         }
         let counts = try SegmentationMetrics.count(prediction: p, truth: t)
-        return SurfaceDistance.hausdorff95(prediction: p, truth: t, labels: labels, counts: counts, spacing: VoxelSpacing.of([t, p]))
+        return SurfaceDistance.hausdorff95(prediction: p, truth: t, labels: labels, counts: counts, spacing: VoxelSpacing.of([t, p]),
+                                           slabVoxels: slabVoxels)
     }
 
     @Test(arguments: [UInt64(1), 2, 3, 4, 5, 6])
@@ -78,6 +80,20 @@ import PatchTrain
             let measured = try hd95(truth: truth, prediction: prediction, shape: shape, labels: labels, spacing: spacing)
             let expected = Self.bruteForce(truth: truth, prediction: prediction, shape: shape, labels: labels, spacing: SIMD3(0.5, 1.25, 3))
             #expect(abs(measured - expected) < 1e-4, "labels \(labels): \(measured) vs \(expected)")
+        }
+    }
+
+    /// The structure's box read in pieces (rows, parts of planes, planes) must give the same masks as read whole;
+    /// `.npy` pieces are x-planes, NIfTI pieces z-planes.
+    @Test(arguments: [1, 2, 5, 9, 30, 1000])
+    func readingTheBoxInSlabsChangesNothing(slabVoxels: Int) throws {
+        let shape = Extent3(9, 7, 6)
+        let truth = LabelVolumes.random(shape, classes: 4, seed: 21, blobs: true)
+        let prediction = LabelVolumes.random(shape, classes: 4, seed: 22, blobs: true)
+        for spacing in [nil, [Float(1), 1, 1]] {
+            let measured = try hd95(truth: truth, prediction: prediction, shape: shape, labels: [1, 2, 3], spacing: spacing, slabVoxels: slabVoxels)
+            let expected = Self.bruteForce(truth: truth, prediction: prediction, shape: shape, labels: [1, 2, 3], spacing: SIMD3(1, 1, 1))
+            #expect(abs(measured - expected) < 1e-4, "\(spacing == nil ? "npy" : "NIfTI"): \(measured) vs \(expected)")
         }
     }
 
