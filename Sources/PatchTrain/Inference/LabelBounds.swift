@@ -4,6 +4,7 @@
 /// not the whole volume. Label 0 is not tracked: it is the background, whose surface is never scored.
 public struct LabelBounds: Sendable, Equatable {
     /// Per label, `(minX, minY, minZ, maxX, maxY, maxZ)` inclusive; `minX > maxX` while the label is unseen.
+    /// All 256 labels while counting; cut to the labels present afterwards (`shrunk`), since every case keeps one.
     private var corners: [Int]
 
     public init() {
@@ -40,11 +41,18 @@ public struct LabelBounds: Sendable, Equatable {
         }
     }
 
+    /// Only labels `0..<labels` kept (12 KiB per volume would add up over a thousand cases); the rest must be unseen.
+    func shrunk(to labels: Int) -> LabelBounds {
+        var out = self
+        out.corners = Array(corners.prefix(labels * 6))
+        return out
+    }
+
     /// The smallest box holding every voxel of any of `labels` in any of `volumes`; nil when there is none.
     public static func box(of labels: [Int], in volumes: [LabelBounds]) -> Box3? {
         var lo = Extent3(Int.max, Int.max, Int.max), hi = Extent3(Int.min, Int.min, Int.min)
         for bounds in volumes {
-            for label in labels where label > 0 && label < 256 {
+            for label in labels where label > 0 && label * 6 < bounds.corners.count {
                 let base = label * 6
                 guard bounds.corners[base] <= bounds.corners[base + 3] else { continue }
                 for axis in 0..<3 {

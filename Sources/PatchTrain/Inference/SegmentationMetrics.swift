@@ -53,8 +53,8 @@ public enum SegmentationMetrics {
             prediction.releasePages()
         }
         let largest = max(matrix.largestTruthLabel ?? 0, matrix.largestPredictedLabel ?? 0)
-        return LabelCounts(confusion: matrix.shrunk(to: largest + 1), truthBounds: truthBounds,
-                           predictionBounds: predictionBounds, extent: extent,
+        return LabelCounts(confusion: matrix.shrunk(to: largest + 1), truthBounds: truthBounds.shrunk(to: largest + 1),
+                           predictionBounds: predictionBounds.shrunk(to: largest + 1), extent: extent,
                            truthChannels: truth.shape.channels, predictionChannels: prediction.shape.channels)
     }
 
