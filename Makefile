@@ -38,6 +38,7 @@ test: deps
 demo: build
 	bash scripts/demo.sh $(BIN)/patchtrain $(DEMO_DIR)
 
+# PEER_BENCH=1 make bench: also the training step beside PyTorch and Keras; PEER_BENCH=only: just that.
 bench: build
 	bash scripts/bench.sh $(BIN)
 

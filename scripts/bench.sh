@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
 # `make bench`: the benchmarks, each measured side by side in one run (figures go in docs/benchmarks.md).
 # Usage: scripts/bench.sh BIN_DIR [BENCH_DIR]
+# PEER_BENCH=1 adds the training step side by side with PyTorch and Keras (scripts/peer_step_bench.sh, which reads
+# its own PEER_* settings); PEER_BENCH=only runs just that.
 set -euo pipefail
 bin=$1
 data=${2:-.bench-data}
 mkdir -p "$data"
+peer_bench=${PEER_BENCH:-0}
+case $peer_bench in
+    0 | 1) ;;
+    only) exec bash scripts/peer_step_bench.sh --bin "$bin" --data "$data" ;;
+    *) echo "bench.sh: PEER_BENCH must be 0, 1 or only, not '$peer_bench'" >&2; exit 2 ;;
+esac
 
 echo "== synth: 20 BraTS-like cases at 240x240x160 (one-hot float32 masks, as the Keras user stores them)"
 rm -rf "$data/synth20"
@@ -24,4 +32,9 @@ if [ -x "$peers/venv-torch/bin/python" ]; then
     OMP_NUM_THREADS=2 "$peers/venv-torch/bin/python" scripts/torch_conv_block_bench.py 2
 else
     echo "(PyTorch side skipped: run ../shared/peers/setup.sh to create $peers/venv-torch)"
+fi
+
+if [ "$peer_bench" = 1 ]; then
+    echo "== peer step: a training step at a patch and at the whole volume, patchtrain beside PyTorch fp32 and Keras"
+    bash scripts/peer_step_bench.sh --bin "$bin" --data "$data"
 fi

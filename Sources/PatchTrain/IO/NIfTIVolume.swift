@@ -10,6 +10,8 @@ public final class NIfTIVolume: VolumeSource, @unchecked Sendable {
     public let header: NIfTIHeader
     public let shape: VolumeShape
     public let elementType: ElementType
+    /// NIfTI stores x fastest, then y, z and the 4th dimension (our channels).
+    public var isXFastestOnDisk: Bool { true }
     /// The voxel-to-world affine (sform, else qform, else voxel sizes).
     public var affine: AffineMatrix { header.affine }
     /// The file actually mapped: `path` itself, or the decompressed copy of a `.nii.gz`.

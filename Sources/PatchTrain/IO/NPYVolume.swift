@@ -8,6 +8,7 @@ public final class NPYVolume: VolumeSource, @unchecked Sendable {
     public let header: NPYHeader
     public let shape: VolumeShape
     public var elementType: ElementType { header.elementType }
+    public var isXFastestOnDisk: Bool { header.fortranOrder }
     private let file: MappedFile
 
     public init(path: String) throws {

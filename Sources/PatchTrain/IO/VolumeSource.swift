@@ -8,6 +8,10 @@ public protocol VolumeSource: AnyObject, Sendable {
     var shape: VolumeShape { get }
     /// The element type stored on disk.
     var elementType: ElementType { get }
+    /// Whether x varies fastest in the file (NIfTI, Fortran-order `.npy`) rather than the channels, then z
+    /// (C-order `.npy`). Code that walks a whole volume cuts it across the slowest axis (z here, else x), so that
+    /// each piece is one short stretch of the file and maps few pages.
+    var isXFastestOnDisk: Bool { get }
 
     /// Reads every channel of the voxels in `box` (which must lie inside the volume) as Float into `destination`,
     /// laid out `(x, y, z, c)` in C order over the box: `box.size.volume * shape.channels` values.

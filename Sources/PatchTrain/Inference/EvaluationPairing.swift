@@ -1,0 +1,132 @@
+import Foundation
+
+/// One case to score: a prediction file and its truth file.
+public struct EvaluationPair: Sendable, Equatable {
+    public let id: String
+    public let predictionPath: String
+    public let truthPath: String
+}
+
+/// Pairs a folder of predictions with the truth, by case id.
+///
+/// - Truth: a dataset (a folder with `masks/` or `labels/` inside, or a `manifest.json`, or a manifest named
+///   directly: its masks are the truth), or a flat folder of volume files.
+/// - Predictions: a flat folder of volume files.
+/// - A file's case id is its stem (`case_000.nii.gz` → `case_000`) without a trailing `_pred` or `_seg`
+///   (`case_000_pred.npy`, and BraTS's `BraTS2021_00000_seg.nii.gz`, are cases `case_000` and `BraTS2021_00000`).
+///   A manifest's `id` is used as written.
+/// - Hidden files, sub-folders and files that are not volumes are ignored (a missing case is reported anyway).
+///
+/// Problems of single files (a case with no prediction, a prediction with no truth, two files for one case) are
+/// collected so the CLI can list them all; a folder that cannot be listed at all throws.
+public struct EvaluationPairing: Sendable {
+    public let pairs: [EvaluationPair]
+    public let problems: [InputError]
+    /// Where the truth files were listed (the masks folder, the manifest, or the folder itself).
+    public let truthSource: String
+
+    /// Suffixes that are not part of a case id.
+    public static let ignoredSuffixes = ["_pred", "_seg"]
+
+    public init(predictions: String, truth: String) throws {
+        let predictions = EvaluationPairing.trimmed(predictions), truth = EvaluationPairing.trimmed(truth)
+        var problems: [InputError] = []
+        let (truthSource, truthFiles) = try EvaluationPairing.truthFiles(truth, problems: &problems)
+        guard EvaluationPairing.isFolder(predictions) else {
+            throw InputError(predictions, FileManager.default.fileExists(atPath: predictions) ? "not a folder (expected a folder of predicted label maps)" : "no such folder")
+        }
+        let predictedFiles = EvaluationPairing.volumes(in: predictions, problems: &problems)
+        guard !predictedFiles.isEmpty else {
+            throw InputError(predictions, "no prediction volumes (\(VolumeFormat.namesForMessages))")
+        }
+        var pairs: [EvaluationPair] = []
+        for (id, truthPath) in truthFiles.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
+            if let predictionPath = predictedFiles[id] {
+                pairs.append(EvaluationPair(id: id, predictionPath: predictionPath, truthPath: truthPath))
+            } else {
+                problems.append(InputError(truthPath, "no prediction for case '\(id)' in \(predictions) (expected \(id).npy, .nii or .nii.gz, optionally with _pred or _seg before the extension)"))
+            }
+        }
+        for (id, predictionPath) in predictedFiles.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) where truthFiles[id] == nil {
+            problems.append(InputError(predictionPath, "no truth for case '\(id)' in \(truthSource)"))
+        }
+        self.pairs = pairs
+        self.problems = problems
+        self.truthSource = truthSource
+    }
+
+    /// The case id of a volume file name; nil if it is not a volume name.
+    public static func caseID(fileName: String) -> String? {
+        guard let stem = VolumeFormat.stem(of: fileName) else { return nil }
+        for suffix in ignoredSuffixes where stem.count > suffix.count && stem.lowercased().hasSuffix(suffix) {
+            return String(stem.dropLast(suffix.count))
+        }
+        return stem
+    }
+
+    private static func truthFiles(_ truth: String, problems: inout [InputError]) throws -> (String, [String: String]) {
+        let manager = FileManager.default
+        if !isFolder(truth) {
+            guard manager.fileExists(atPath: truth) else { throw InputError(truth, "no such file or folder") }
+            guard truth.lowercased().hasSuffix(".json") else {
+                throw InputError(truth, "not a truth folder (expected a dataset folder, a manifest .json, or a folder of label volumes)")
+            }
+            return (truth, try manifestMasks(truth, problems: &problems))
+        }
+        if manager.fileExists(atPath: "\(truth)/manifest.json") {
+            return ("\(truth)/manifest.json", try manifestMasks("\(truth)/manifest.json", problems: &problems))
+        }
+        let maskFolders = ["masks", "labels"].filter { isFolder("\(truth)/\($0)") }
+        guard maskFolders.count <= 1 else { throw InputError(truth, "both masks/ and labels/ exist; keep only one") }
+        let folder = maskFolders.first.map { "\(truth)/\($0)" } ?? truth
+        let files = volumes(in: folder, problems: &problems)
+        guard !files.isEmpty else { throw InputError(folder, "no truth volumes (\(VolumeFormat.namesForMessages))") }
+        return (folder, files)
+    }
+
+    private static func manifestMasks(_ path: String, problems: inout [InputError]) throws -> [String: String] {
+        let manifest = try DatasetManifest(path: path)
+        let folder = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
+        var masks: [String: String] = [:]
+        for (index, item) in manifest.cases.enumerated() {
+            let mask = item.mask.hasPrefix("/") || folder.isEmpty ? item.mask : "\(folder)/\(item.mask)"
+            let image = item.image.split(separator: "/").last.map(String.init) ?? item.image
+            guard let id = item.id ?? VolumeFormat.stem(of: image) else {
+                problems.append(InputError(path, "cases[\(index)]: no id, and image '\(item.image)' is not a volume file"))
+                continue
+            }
+            if masks[id] != nil {
+                problems.append(InputError(path, "cases[\(index)]: duplicate id '\(id)'"))
+                continue
+            }
+            masks[id] = mask
+        }
+        guard !masks.isEmpty else { throw InputError(path, "no cases") }
+        return masks
+    }
+
+    /// Volume files directly in `folder` by case id; a second file for one id is a problem.
+    private static func volumes(in folder: String, problems: inout [InputError]) -> [String: String] {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
+        var byID: [String: String] = [:]
+        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
+            let path = "\(folder)/\(name)"
+            guard !isFolder(path), let id = caseID(fileName: name) else { continue }
+            if let other = byID[id] {
+                problems.append(InputError(path, "second volume for case '\(id)' (also \(other.split(separator: "/").last ?? ""))"))
+                continue
+            }
+            byID[id] = path
+        }
+        return byID
+    }
+
+    private static func isFolder(_ path: String) -> Bool {
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
+    }
+
+    private static func trimmed(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+}
