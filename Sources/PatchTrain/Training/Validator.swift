@@ -52,7 +52,7 @@ public final class Validator {
         var before = 0
         for item in cases {
             let extent = item.image.shape.spatial
-            var overlap = ClassOverlap(classes: classes)
+            var confusion = ConfusionMatrix(size: 256)
             let voxels = extent.y * extent.z
             var passes = 0
             let maskPlane = extent.y * extent.z * item.mask.shape.channels * item.mask.elementType.byteSize
@@ -66,11 +66,11 @@ public final class Validator {
                 }
                 item.mask.readLabels(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, extent.y, extent.z)), into: truth)
                 if x % releaseEvery == releaseEvery - 1 { item.mask.releasePages() }
-                overlap.add(predicted: predicted, truth: truth, count: voxels)
+                confusion.add(truth: truth, predicted: predicted, count: voxels)
             }, progress: { done, _ in passes = done; progress(before + done) })
             item.mask.releasePages()
             before += passes
-            perCase.append(overlap.dicePerClass)
+            perCase.append((0..<classes).map { confusion.overlap(of: [$0]).dice })
         }
         let mean = (0..<classes).map { k in perCase.map { $0[k] }.reduce(0, +) / Double(max(perCase.count, 1)) }
         let foreground = classes > 1 ? mean.dropFirst().reduce(0, +) / Double(classes - 1) : mean[0]
