@@ -145,6 +145,23 @@ public final class ZstdStreamReader {
         }
     }
 
+    /// Decompresses the whole frame, overwriting `buffer` again and again, then `finish()`es: a pass that checks
+    /// the file's integrity (its checksum covers every byte) before anything it holds is used. Returns the size.
+    @discardableResult
+    public func verifyToEnd(using buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        var total = 0
+        while remainingHint != 0 {
+            var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
+            while out.pos < out.size && remainingHint != 0 {
+                try refillIfEmpty()
+                try requireProgress(try decompress(&out))
+            }
+            total += out.pos
+        }
+        try finish()
+        return total
+    }
+
     /// Checks that the frame ends here: its checksum verified and nothing after it.
     public func finish() throws {
         var spare: UInt64 = 0

@@ -47,6 +47,10 @@ public enum OptimizerStateFile {
     /// moments not negative). Errors name the file and, where it applies, the tensor.
     public static func read(_ path: String, moments store: ParameterStore) throws -> Adam {
         let scratch = store.checkpointScratch
+        // First a pass that only checks the frame (checksum, length, trailing bytes), so that damage is reported as
+        // what it is and nothing from a damaged file reaches the store; then the pass that reads it.
+        try ZstdStreamReader(path: path, workspace: scratch.zstdWorkspace, input: scratch.io)
+            .verifyToEnd(using: UnsafeMutableRawBufferPointer(scratch.conversion))
         let reader = try ZstdStreamReader(path: path, workspace: scratch.zstdWorkspace, input: scratch.io)
         var fixed = [UInt8](repeating: 0, count: 8 + 8 + 16 + 4)
         try fixed.withUnsafeMutableBytes { try reader.read(into: $0) }
