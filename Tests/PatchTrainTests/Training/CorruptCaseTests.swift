@@ -93,9 +93,7 @@ import PatchTrain
         #expect(trainer.hasFailed)
         #expect(trainer.completedSteps == 1)
         #expect(trainer.state == state, "the sampler state must be the boundary's, not the failed step's")
-        let after = TinyTraining.snapshot(trainer.parameters)
-        #expect(after.values == boundary.values, "running statistics not restored")
-        #expect(after.counters == boundary.counters)
+        #expect(TinyTraining.snapshot(trainer.parameters).difference(from: boundary) == nil, "running statistics not restored")
         #expect((0..<trainer.parameters.trainableCount).allSatisfy { trainer.parameters.gradients[$0] == 0 })
         // And the boundary saves and loads.
         try trainer.saveCheckpoint(to: folder.file("last"))

@@ -23,10 +23,28 @@ enum TinyTraining {
     }
 
     /// Every float of the store (weights, statistics, both moments) and every counter, for bit-exact comparison.
-    static func snapshot(_ store: ParameterStore) -> (values: [UInt32], moments: [UInt32], counters: [Int64]) {
-        let values = (0..<store.floatCount).map { store.values[$0].bitPattern }
-        let moments = (0..<store.trainableCount).flatMap { [store.firstMoments[$0].bitPattern, store.secondMoments[$0].bitPattern] }
-        let counters = store.specs.filter { $0.elementType == .int64 }.map { store.counter($0.name) }
-        return (values, moments, counters)
+    static func snapshot(_ store: ParameterStore) -> StoreSnapshot {
+        StoreSnapshot(values: (0..<store.floatCount).map { store.values[$0].bitPattern },
+                      moments: (0..<store.trainableCount).flatMap { [store.firstMoments[$0].bitPattern, store.secondMoments[$0].bitPattern] },
+                      counters: store.specs.filter { $0.elementType == .int64 }.map { store.counter($0.name) })
+    }
+}
+
+/// A store's bits. Compared with `difference(from:)`, which names the first mismatch: letting the test library
+/// diff arrays of a few hundred thousand elements on a failure takes longer than the test.
+struct StoreSnapshot {
+    let values: [UInt32]
+    let moments: [UInt32]
+    let counters: [Int64]
+
+    /// nil when equal, else where they first differ.
+    func difference(from other: StoreSnapshot) -> String? {
+        func first<T: Equatable>(_ name: String, _ a: [T], _ b: [T]) -> String? {
+            guard a.count == b.count else { return "\(name): \(a.count) vs \(b.count) entries" }
+            guard let i = a.indices.first(where: { a[$0] != b[$0] }) else { return nil }
+            let mismatches = a.indices.filter { a[$0] != b[$0] }.count
+            return "\(name) differ at \(mismatches) of \(a.count) entries, first at \(i): \(a[i]) vs \(b[i])"
+        }
+        return first("values", values, other.values) ?? first("moments", moments, other.moments) ?? first("counters", counters, other.counters)
     }
 }
