@@ -15,4 +15,6 @@ echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte b
 "$bin" plan --data "$out/data" --ram 1G --out "$out/plan.json"
 echo "== fit: a few optimizer steps under that plan (measured peak RSS beside the prediction at the end)"
 "$bin" fit --data "$out/data" --plan "$out/plan.json" --steps 4 --out "$out/run"
+echo "== fit --resume: two more steps from the checkpoint in run/last (the same weights a 6-step run would reach)"
+"$bin" fit --resume "$out/run" --steps 6
 echo "demo finished: outputs in $out"

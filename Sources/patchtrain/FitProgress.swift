@@ -55,7 +55,10 @@ struct FitSummary: Encodable {
     var text: String {
         let error = Double(predictedPeakBytes - measuredPeakBytes) / Double(measuredPeakBytes) * 100
         let resumed = totalSteps > steps ? " (steps \(totalSteps - steps + 1)-\(totalSteps) of the run)" : ""
-        return String(format: "trained %d steps in %.1f s%@, final loss %.4f\n", steps, seconds, resumed, finalLoss)
+        let trained = steps == 0
+            ? String(format: "nothing to train: the run already has its %d steps, loss %.4f\n", totalSteps, finalLoss)
+            : String(format: "trained %d steps in %.1f s%@, final loss %.4f\n", steps, seconds, resumed, finalLoss)
+        return trained
             + "peak RSS measured \(ByteCount.format(measuredPeakBytes)), predicted \(ByteCount.format(predictedPeakBytes)) "
             + String(format: "(%+.1f%% of measured), budget %@\n", error, ByteCount.format(budgetBytes))
             + "weights: \(weights)\n"

@@ -22,7 +22,7 @@ final class SignalTrap {
                         Terminal.printError("\npatchtrain: \(SignalTrap.name(number)): stopping after this step (again to quit without saving)")
                     }
                 } else {
-                    Foundation.exit(128 + number)
+                    _exit(128 + number)  // at once: no atexit handlers racing the training thread
                 }
             }
             source.resume()

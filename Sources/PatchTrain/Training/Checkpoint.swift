@@ -128,7 +128,8 @@ enum CheckpointTestHook {
     static func stallIfRequested(_ temporary: String) {
         guard let value = getenv("PATCHTRAIN_TEST_STALL_CHECKPOINT"), String(cString: value) == "1" else { return }
         // The marker tells the test the writer is parked mid-write.
-        FileManager.default.createFile(atPath: "\(temporary)/.stalled", contents: nil)
+        _ = FileManager.default.createFile(atPath: "\(temporary)/.stalled", contents: nil)
         sleep(60)
+        try? FileManager.default.removeItem(atPath: "\(temporary)/.stalled")
     }
 }

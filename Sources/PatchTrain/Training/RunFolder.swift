@@ -43,8 +43,9 @@ public final class RunFolder {
 
     deinit { close(lockDescriptor) }
 
-    /// A new run: creates the folder (and parents). A folder that already holds a run is refused, so its
-    /// checkpoint and metrics are never mixed with another run's.
+    /// A new run: creates the folder (and parents). A folder that holds a run's checkpoint is refused, so it is
+    /// never mixed with another run's; one whose run died before its first checkpoint has nothing to resume, and
+    /// starts over (its metrics are cleared).
     public static func create(_ path: String) throws -> RunFolder {
         let path = trimmed(path)
         do {
@@ -53,9 +54,11 @@ public final class RunFolder {
             throw InputError(path, "cannot create the run folder (\(error.localizedDescription))")
         }
         let folder = try RunFolder(path: path)
-        if AtomicFolder.resolve(folder.lastPath) != nil || FileManager.default.fileExists(atPath: folder.configurationPath) {
+        try AtomicFolder.recover(folder.lastPath)
+        if AtomicFolder.resolve(folder.lastPath) != nil {
             throw InputError(path, "already holds a run; continue it with --resume \(path), or choose another --out")
         }
+        try RunMetrics.truncate(jsonPath: folder.metricsJSONPath, csvPath: folder.metricsCSVPath, throughStep: 0)
         return folder
     }
 
@@ -69,7 +72,7 @@ public final class RunFolder {
         }
         try AtomicFolder.recover(folder.lastPath)
         guard AtomicFolder.isFolder(folder.lastPath) else {
-            throw InputError(folder.lastPath, "missing: the run saved no checkpoint")
+            throw InputError(folder.lastPath, "missing: the run stopped before its first checkpoint; start it again with --out \(path)")
         }
         return folder
     }
