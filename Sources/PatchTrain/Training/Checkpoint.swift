@@ -95,10 +95,9 @@ public enum Checkpoint {
             try body(path)
         } catch {
             var reason = "\(error)"
-            // AtomicFile's messages start with the temporary path; the user knows the file by its final name.
-            for prefix in ["\(path): ", "\(path).tmp-\(getpid()): "] where reason.hasPrefix(prefix) {
-                reason = String(reason.dropFirst(prefix.count))
-            }
+            // AtomicFile's messages start with the path in the temporary folder; the user knows the file by its
+            // final name, which the message below gives.
+            if reason.hasPrefix("\(path): ") { reason = String(reason.dropFirst(path.count + 2)) }
             let message = "\(folder)/\(name): cannot save the checkpoint (\(reason)); \(folder) still holds the previous one"
             if error is InputError { throw InputError("\(folder)/\(name)", "cannot save the checkpoint (\(reason))") }
             throw RuntimeFailure(message)

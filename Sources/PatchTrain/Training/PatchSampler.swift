@@ -186,10 +186,7 @@ public final class PatchSampler: @unchecked Sendable {
                               of trainingCase: TrainingCase) throws {
         let (sy, sz, c) = (slab.size.y, slab.size.z, channels)
         func voxel(_ i: Int) -> String { "(\(slab.origin.x), \(slab.origin.y + i / sz), \(slab.origin.z + i % sz))" }
-        var finite = true
-        for i in 0..<(sy * sz * c) where !values[i].isFinite { finite = false; break }
-        if !finite {
-            let i = (0..<(sy * sz * c)).first { !values[$0].isFinite }!
+        for i in 0..<(sy * sz * c) where !values[i].isFinite {
             throw InputError(trainingCase.image.path, "\(values[i]) at voxel \(voxel(i / c)): images must be finite")
         }
         guard let classes, classes < 256 else { return }
