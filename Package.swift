@@ -18,9 +18,11 @@ let package = Package(
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        // renameat2(RENAME_EXCHANGE) for the atomic checkpoint folder swap; a header of static inline wrappers.
+        .systemLibrary(name: "CSystemCalls", path: "Sources/CSystemCalls"),
         .target(
             name: "PatchTrain",
-            dependencies: ["CBLAS", "CZstd", "CZlib"]
+            dependencies: ["CBLAS", "CZstd", "CZlib", "CSystemCalls"]
         ),
         .executableTarget(
             name: "patchtrain",

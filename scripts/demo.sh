@@ -15,6 +15,8 @@ echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte b
 "$bin" plan --data "$out/data" --ram 1G --out "$out/plan.json"
 echo "== fit: a few optimizer steps under that plan (measured peak RSS beside the prediction at the end)"
 "$bin" fit --data "$out/data" --plan "$out/plan.json" --steps 4 --out "$out/run"
+echo "== fit --resume: two more steps from the checkpoint in run/last (the same weights a 6-step run would reach)"
+"$bin" fit --resume "$out/run" --steps 6
 echo "== infer: sliding-window segmentation of the cases with the trained weights, in 512 MiB"
 "$bin" infer --model "$out/run/last" --input "$out/data" --out "$out/predictions" --ram 512M
 echo "demo finished: outputs in $out"

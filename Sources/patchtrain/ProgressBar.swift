@@ -14,6 +14,8 @@ final class ProgressBar: @unchecked Sendable {
     let logInterval: Double
     /// Nothing is drawn until the job has run this long, so quick jobs leave stderr to what matters.
     let quietPeriod: Double
+    /// Items already done when the bar was created (a resumed job): they count in the bar, not in the rate.
+    let initial: Int
 
     private let lock = NSLock()
     private let clock = ContinuousClock()
@@ -28,13 +30,16 @@ final class ProgressBar: @unchecked Sendable {
     private static let redrawInterval = 0.1
 
     init(label: String, total: Int, unit: String = "items",
-         interactive: Bool = Terminal.standardErrorIsTerminal, logInterval: Double = 2, quietPeriod: Double = 0) {
+         interactive: Bool = Terminal.standardErrorIsTerminal, logInterval: Double = 2, quietPeriod: Double = 0,
+         initial: Int = 0) {
         self.label = label
         self.total = max(total, 0)
         self.unit = unit
         self.interactive = interactive
         self.logInterval = logInterval
         self.quietPeriod = quietPeriod
+        self.initial = min(max(initial, 0), max(total, 0))
+        completed = self.initial
         started = clock.now
         lock.withLock { draw(force: true) }
     }
@@ -96,8 +101,8 @@ final class ProgressBar: @unchecked Sendable {
 
     private func statusText(elapsed: Double) -> String {
         var parts = ["\(completed)/\(total)"]
-        if completed > 0 && elapsed > 0 {
-            let rate = Double(completed) / elapsed
+        if completed > initial && elapsed > 0 {
+            let rate = Double(completed - initial) / elapsed
             parts.append("\(Self.formatRate(rate)) \(unit)/s")
             if completed < total {
                 parts.append("ETA \(Self.formatDuration(Double(total - completed) / rate))")

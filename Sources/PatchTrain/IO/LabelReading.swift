@@ -6,7 +6,8 @@ extension VolumeSource {
     public var oneHotClasses: Int? { shape.channels > 1 ? shape.channels : nil }
 
     /// Reads the class index of every voxel in `box` into `destination` (`box.size.volume` bytes, `(x, y, z)`).
-    /// Label values outside 0...255 are clamped; validation (`Dataset`) reports them before training.
+    /// Label values outside 0...255 are clamped and NaN reads as 255; validation (`DatasetScan`) reports them, and
+    /// the patch sampler refuses labels that are not classes.
     public func readLabels(_ box: Box3, into destination: UnsafeMutablePointer<UInt8>) {
         let c = shape.channels
         let (sx, sy, sz) = (box.size.x, box.size.y, box.size.z)
@@ -20,7 +21,9 @@ extension VolumeSource {
                 read(rowBox, into: row)
                 let out = destination + (ix * sy + iy) * sz
                 if c == 1 {
-                    for iz in 0..<sz { out[iz] = UInt8(clamping: Int(row[iz].rounded())) }
+                    // Clamped before converting (Int(NaN) or Int(1e30) would trap); NaN becomes 255, never a class
+                    // of a label map, so the sampler's label check reports it instead of training on it.
+                    for iz in 0..<sz { out[iz] = row[iz].isNaN ? 255 : UInt8(min(max(row[iz], 0), 255).rounded()) }
                 } else {
                     for iz in 0..<sz {
                         let v = row + iz * c

@@ -14,6 +14,8 @@ public final class MappedFile: @unchecked Sendable {
     public let size: Int
     /// Start of the mapping; nil for an empty file.
     public let base: UnsafeRawPointer?
+    /// Device and inode of the file mapped, to tell the mapped file from one renamed over its name since.
+    private let identity: (device: UInt64, inode: UInt64)
 
     public static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 
@@ -30,6 +32,7 @@ public final class MappedFile: @unchecked Sendable {
         }
         guard (info.st_mode & S_IFMT) == S_IFREG else { throw InputError(path, "not a regular file") }
         size = Int(info.st_size)
+        identity = (UInt64(info.st_dev), UInt64(info.st_ino))
         if size == 0 {
             base = nil
             return
@@ -57,6 +60,18 @@ public final class MappedFile: @unchecked Sendable {
         let end = min(size, offset + length)
         guard end > start else { return }
         _ = madvise(UnsafeMutableRawPointer(mutating: base + start), end - start, MADV_DONTNEED)
+    }
+
+    /// Throws, naming `reportedPath` (the file as the user knows it), if the file on disk is now shorter than the
+    /// mapping: its pages past the new end would fault with SIGBUS.
+    public func checkNotShortened(reportedPath: String) throws {
+        var info = stat()
+        // Deleted, or another file renamed over the name: the mapping keeps the data it was opened with. Only the
+        // same file truncated in place is a danger.
+        guard stat(path, &info) == 0, (UInt64(info.st_dev), UInt64(info.st_ino)) == identity else { return }
+        if Int(info.st_size) < size {
+            throw InputError(reportedPath, "is now \(info.st_size) bytes, \(size) when training began: the file was cut short or is being rewritten")
+        }
     }
 
     deinit {

@@ -89,4 +89,6 @@ public final class NIfTIVolume: VolumeSource, @unchecked Sendable {
     }
 
     public func releasePages() { file.release() }
+
+    public func checkUnchanged() throws { try file.checkNotShortened(reportedPath: path) }
 }

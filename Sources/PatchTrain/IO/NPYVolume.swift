@@ -70,6 +70,8 @@ public final class NPYVolume: VolumeSource, @unchecked Sendable {
 
     public func releasePages() { file.release() }
 
+    public func checkUnchanged() throws { try file.checkNotShortened(reportedPath: path) }
+
     /// The raw element bytes (after the header), for callers that read the native type directly.
     public var rawData: UnsafeRawBufferPointer { file.bytes(at: header.dataOffset, count: header.dataByteCount) }
 }

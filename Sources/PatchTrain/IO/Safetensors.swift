@@ -38,6 +38,15 @@ public enum Safetensors {
     public static func write(path: String, tensors: [(name: String, elementType: ElementType, shape: [Int])],
                              metadata: [String: String] = [:],
                              emit: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        try write(to: try AtomicFile(path: path), tensors: tensors, metadata: metadata, emit: emit)
+    }
+
+    /// The same, into any sink (committed at the end; abandoned if anything throws).
+    public static func write(to file: any ByteSink, tensors: [(name: String, elementType: ElementType, shape: [Int])],
+                             metadata: [String: String] = [:],
+                             emit: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        var committed = false
+        defer { if !committed { file.abandon() } }
         var header: [String: Any] = [:]
         var offset = 0
         for t in tensors {
@@ -49,7 +58,6 @@ public enum Safetensors {
         var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
         // Pad the header with spaces so the data section starts 8-byte aligned, as the reference writer does.
         while (8 + json.count) % 8 != 0 { json.append(0x20) }
-        let file = try AtomicFile(path: path)
         var length = UInt64(json.count).littleEndian
         try withUnsafeBytes(of: &length) { try file.write($0) }
         try json.withUnsafeBytes { try file.write($0) }
@@ -63,6 +71,7 @@ public enum Safetensors {
             precondition(written == expected, "\(tensors[i].name): \(written) bytes for \(expected)")
         }
         try file.commit()
+        committed = true
     }
 
     /// A safetensors file mapped read-only.
@@ -111,6 +120,12 @@ public enum Safetensors {
         /// The raw bytes of a tensor.
         public func bytes(of entry: Entry) -> UnsafeRawBufferPointer {
             file.bytes(at: dataStart + entry.range.lowerBound, count: entry.range.count)
+        }
+
+        /// Gives the pages of a tensor read so far back to the kernel, so reading a whole file tensor by tensor
+        /// holds one tensor's pages at a time, not the file's.
+        public func release(_ entry: Entry) {
+            file.release(offset: dataStart + entry.range.lowerBound, count: entry.range.count)
         }
     }
 }

@@ -19,9 +19,17 @@ public protocol VolumeSource: AnyObject, Sendable {
 
     /// Gives the pages read so far back to the kernel, so RSS does not grow with the data walked.
     func releasePages()
+
+    /// Throws if the file has been cut short since it was opened. Reading a mapped file past its new end would
+    /// kill the process (SIGBUS); a run checks each volume before reading a patch from it, so it can stop with an
+    /// error naming the file instead.
+    func checkUnchanged() throws
 }
 
 extension VolumeSource {
+    /// Volumes that are not mapped files have nothing to check.
+    public func checkUnchanged() throws {}
+
     /// The whole volume as Float, `(x, y, z, c)`. For tests and small volumes.
     public func readAll() -> [Float] {
         [Float](unsafeUninitializedCapacity: shape.elements) { buffer, count in

@@ -44,13 +44,17 @@ public struct FixedMemory: Hashable, Codable, Sendable {
 }
 
 /// Lives for the whole run: fp32 master weights, fp32 gradient accumulators, Adam's two moments,
-/// and the normalisation running statistics.
+/// the normalisation running statistics, and the checkpoint scratch.
 public struct PersistentMemory: Hashable, Codable, Sendable {
     public var weightBytes: Int
     public var gradientBytes: Int
     public var optimizerBytes: Int
+    /// The running statistics and counters, twice: the live values and their copy from the step's start
+    /// (`ParameterStore.markStepStart`), so an abandoned step leaves them as the last whole step did.
     public var runningStatisticsBytes: Int
-    /// One parameter's worth of fp32, for converting tensors to PyTorch's layout while saving a checkpoint.
+    /// What saving or loading a checkpoint passes through (`CheckpointScratch`): one parameter's worth of fp32 for
+    /// converting tensors to PyTorch's layout, the zstd context's workspace for the optimizer state, and its
+    /// compressed-bytes buffer.
     public var checkpointScratchBytes: Int
     public var total: Int { weightBytes + gradientBytes + optimizerBytes + runningStatisticsBytes + checkpointScratchBytes }
 
@@ -60,8 +64,9 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
         weightBytes = weights
         gradientBytes = weights
         optimizerBytes = 2 * weights
-        runningStatisticsBytes = graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
-        checkpointScratchBytes = (graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0) * 4
+        runningStatisticsBytes = 2 * graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
+        checkpointScratchBytes = CheckpointScratch.bytes(
+            largestParameterElements: graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0)
     }
 }
 

@@ -1,6 +1,7 @@
 /// The network's persistent memory, laid out from the layer graph's parameter list: fp32 master weights,
 /// fp32 gradient accumulators, Adam's two moments (trainable parameters only), the running statistics and
-/// the `num_batches_tracked` counters. Each block is one allocation whose size `PersistentMemory` predicts.
+/// the `num_batches_tracked` counters, a copy of those statistics taken at each step's start, and the checkpoint
+/// scratch. Each block is one allocation whose size `PersistentMemory` predicts.
 public final class ParameterStore: @unchecked Sendable {
     public let specs: [ParameterSpec]
     /// Element offset of each float parameter in `values` (trainable ones first, so gradients and moments
@@ -15,11 +16,13 @@ public final class ParameterStore: @unchecked Sendable {
     public let gradients: UnsafeMutablePointer<Float>
     public let firstMoments: UnsafeMutablePointer<Float>
     public let secondMoments: UnsafeMutablePointer<Float>
-    /// Room for the largest parameter, reused to convert one tensor at a time when writing checkpoints, so saving
-    /// allocates nothing of size (`PersistentMemory` counts it).
-    private let conversionScratch: UnsafeMutablePointer<Float>
+    /// The buffers checkpoints pass through, so saving allocates nothing of size (`PersistentMemory` counts them).
+    public let checkpointScratch: CheckpointScratch
     /// `num_batches_tracked` of each batch-norm layer, by parameter index.
     public private(set) var counters: [Int: Int64] = [:]
+    /// The running statistics and counters as they were when the current step began (see `markStepStart`).
+    private let stepStartStatistics: UnsafeMutablePointer<Float>
+    private var stepStartCounters: [Int: Int64] = [:]
     private let index: [String: Int]
 
     // The store is shared by the executor (reads weights, adds gradients) and the optimizer, which run one
@@ -50,15 +53,17 @@ public final class ParameterStore: @unchecked Sendable {
         secondMoments = .allocate(capacity: optimizerCount)
         secondMoments.initialize(repeating: 0, count: optimizerCount)
         isTraining = training
-        let largest = ParameterStore.largestParameterElements(specs)
-        conversionScratch = .allocate(capacity: max(largest, 1))
-        conversionScratch.initialize(repeating: 0, count: max(largest, 1))
+        checkpointScratch = CheckpointScratch(largestParameterElements: ParameterStore.largestParameterElements(specs))
+        let statisticsCount = training ? max(floatCount - trainableCount, 1) : 1
+        stepStartStatistics = .allocate(capacity: statisticsCount)
+        stepStartStatistics.initialize(repeating: 0, count: statisticsCount)
         var index: [String: Int] = [:]
         for (i, s) in specs.enumerated() {
             index[s.name] = i
             if s.elementType == .int64 { counters[i] = 0 }
         }
         self.index = index
+        stepStartCounters = counters
     }
 
     deinit {
@@ -66,7 +71,7 @@ public final class ParameterStore: @unchecked Sendable {
         gradients.deallocate()
         firstMoments.deallocate()
         secondMoments.deallocate()
-        conversionScratch.deallocate()
+        stepStartStatistics.deallocate()
     }
 
     static func largestParameterElements(_ specs: [ParameterSpec]) -> Int {
@@ -75,10 +80,42 @@ public final class ParameterStore: @unchecked Sendable {
 
     /// A parameter's values in PyTorch's order, in a scratch buffer valid until the next call (one thread).
     public func withPyTorchValues<R>(_ name: String, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
+        try withPyTorchOrder(of: .values, name, body)
+    }
+
+    /// The per-parameter blocks a checkpoint saves.
+    public enum Block: Sendable {
+        case values, firstMoments, secondMoments
+    }
+
+    private func base(of block: Block) -> UnsafeMutablePointer<Float> {
+        switch block {
+        case .values: return values
+        case .firstMoments: return firstMoments
+        case .secondMoments: return secondMoments
+        }
+    }
+
+    /// A parameter's slice of `block` in PyTorch's order, in the checkpoint scratch (valid until its next use).
+    /// Moments exist for trainable parameters only.
+    public func withPyTorchOrder<R>(of block: Block, _ name: String, _ body: (UnsafeBufferPointer<Float>) throws -> R) rethrows -> R {
         let i = index[name]!
         let spec = specs[i]
-        spec.layout.toPyTorch(values + offsets[i]!, into: conversionScratch, shape: spec.shape)
-        return try body(UnsafeBufferPointer(start: conversionScratch, count: spec.elements))
+        precondition(block == .values || spec.trainable, "\(name) has no optimizer moments")
+        let scratch = checkpointScratch.conversion.baseAddress!
+        spec.layout.toPyTorch(base(of: block) + offsets[i]!, into: scratch, shape: spec.shape)
+        return try body(UnsafeBufferPointer(start: scratch, count: spec.elements))
+    }
+
+    /// Sets a parameter's slice of `block` from values `fill` writes in PyTorch's order into the checkpoint
+    /// scratch (so loading, like saving, allocates nothing of size). Nothing is set if `fill` throws.
+    public func setFromPyTorchOrder(of block: Block, _ name: String, _ fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+        let i = index[name]!
+        let spec = specs[i]
+        precondition(block == .values || spec.trainable, "\(name) has no optimizer moments")
+        let scratch = UnsafeMutableBufferPointer(rebasing: checkpointScratch.conversion[0..<spec.elements])
+        try fill(scratch)
+        spec.layout.fromPyTorch(scratch.baseAddress!, into: base(of: block) + offsets[i]!, shape: spec.shape)
     }
 
     public func indexOf(_ name: String) -> Int? { index[name] }
@@ -123,5 +160,21 @@ public final class ParameterStore: @unchecked Sendable {
     public func zeroGradients() {
         precondition(isTraining, "an inference store has no gradients")
         gradients.update(repeating: 0, count: trainableCount)
+    }
+
+    /// Remembers the running statistics and counters as a step begins. Micro-batches update them as they run,
+    /// so a step abandoned half-way (a bad case met in its second micro-batch) would otherwise leave a checkpoint
+    /// between steps; `restoreStepStart` puts them back. A copy, counted by `PersistentMemory`.
+    public func markStepStart() {
+        precondition(isTraining, "an inference store keeps no step-start copy")
+        stepStartStatistics.update(from: values + trainableCount, count: floatCount - trainableCount)
+        stepStartCounters = counters
+    }
+
+    /// Undoes what a partial step did to the running statistics and counters, and drops its gradients.
+    public func restoreStepStart() {
+        (values + trainableCount).update(from: stepStartStatistics, count: floatCount - trainableCount)
+        counters = stepStartCounters
+        zeroGradients()
     }
 }

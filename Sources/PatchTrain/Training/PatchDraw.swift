@@ -16,14 +16,17 @@ public struct PatchDraw: Sendable, Hashable, Codable, CustomStringConvertible {
     }
 }
 
-/// Everything a resumed run needs to continue the sampler's sequence exactly: the generator and the draw count.
+/// Everything a resumed run needs to continue the sampler's sequence exactly: the position generator, the draw
+/// count, and the augmentation generator (nil when the sampler does not augment).
 public struct PatchSamplerState: Sendable, Equatable, Codable {
     public var generator: SeededGenerator
     /// Patches drawn so far.
     public var drawn: Int
+    public var augmentation: SeededGenerator?
 
-    public init(generator: SeededGenerator, drawn: Int) {
+    public init(generator: SeededGenerator, drawn: Int, augmentation: SeededGenerator? = nil) {
         self.generator = generator
         self.drawn = drawn
+        self.augmentation = augmentation
     }
 }

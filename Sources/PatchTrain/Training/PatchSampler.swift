@@ -11,7 +11,11 @@
 /// exact resume.
 ///
 /// Cases are checked when they are read, not when the sampler is made, so a bad case surfaces as the error of
-/// the patch that reaches it, named by its case id.
+/// the patch that reaches it, named by its file and case id: a file cut short since it was opened, NaN or Inf in
+/// the image, a label outside `0..<classes` — damage the dataset's header checks cannot see.
+///
+/// With an `augmentation`, `next(into:)` changes each patch after reading it (`Augmentation`), driven by its own
+/// generator, so turning augmentation off or on never changes which patches are drawn.
 ///
 /// `@unchecked Sendable`: a sampler is not safe to use from two threads at once. It is sent to exactly one
 /// user at a time — the prefetcher's producer thread takes it over, after which nobody else may call it.
@@ -24,12 +28,17 @@ public final class PatchSampler: @unchecked Sendable {
     /// How many cases' foreground indexes stay in memory (least recently used ones are dropped and re-read
     /// from the cache when needed again), so memory does not grow with the dataset.
     public let residentIndexLimit: Int
+    /// Applied to every patch `next(into:)` reads; nil reads patches as they are.
+    public let augmentation: Augmentation?
+    /// Labels must be below this (checked as patches are read); nil skips the check.
+    public let classes: Int?
 
     /// nnU-Net's default share of foreground-centred patches.
     public static let defaultForegroundFraction = 1.0 / 3.0
     public static let defaultResidentIndexLimit = 64
 
     private var generator: SeededGenerator
+    private var augmentationGenerator: SeededGenerator
     private var drawn = 0
     private var indexCache: ForegroundIndexCache?
     private var residentIndexes: [Int: ForegroundIndex] = [:]
@@ -41,7 +50,9 @@ public final class PatchSampler: @unchecked Sendable {
         cases: [TrainingCase], patch: Extent3, seed: UInt64,
         foregroundFraction: Double = PatchSampler.defaultForegroundFraction,
         indexCache: ForegroundIndexCache? = nil,
-        residentIndexLimit: Int = PatchSampler.defaultResidentIndexLimit
+        residentIndexLimit: Int = PatchSampler.defaultResidentIndexLimit,
+        augmentation: Augmentation? = nil,
+        classes: Int? = nil
     ) {
         precondition(!cases.isEmpty, "a patch sampler needs at least one case")
         precondition(patch.x > 0 && patch.y > 0 && patch.z > 0, "empty patch \(patch)")
@@ -54,25 +65,36 @@ public final class PatchSampler: @unchecked Sendable {
         self.indexCache = indexCache
         self.residentIndexLimit = residentIndexLimit
         self.generator = SeededGenerator(seed: seed)
+        self.augmentation = augmentation
+        self.classes = classes
+        self.augmentationGenerator = SeededGenerator(seed: seed, stream: PatchSampler.augmentationStream)
         self.slabScratch = SlabScratch(patch: patch, channels: channels)
     }
 
     /// Where the sequence stands; restoring it makes the following draws and patches repeat exactly.
     public var state: PatchSamplerState {
-        get { PatchSamplerState(generator: generator, drawn: drawn) }
+        get { PatchSamplerState(generator: generator, drawn: drawn, augmentation: augmentation == nil ? nil : augmentationGenerator) }
         set {
             generator = newValue.generator
             drawn = newValue.drawn
+            if let saved = newValue.augmentation { augmentationGenerator = saved }
         }
     }
+
+    /// The augmentation generator's stream of the seed: independent of the position generator.
+    static let augmentationStream: UInt64 = 0xA06_3E47
 
     /// A patch of this sampler's size, for `next(into:)`.
     public func makePatch() -> Patch { Patch(extent: patchExtent, channels: channels) }
 
-    /// Draws the next patch and reads it into `patch` (which must have this sampler's extent and channels).
+    /// Draws the next patch and reads it into `patch` (which must have this sampler's extent and channels), then
+    /// augments it if this sampler augments.
     public func next(into patch: Patch) throws {
         let draw = try nextDraw()
         try read(draw, into: patch)
+        if let augmentation {
+            Augmentation.apply(augmentation.draw(&augmentationGenerator), to: patch)
+        }
     }
 
     /// The next case and position, without reading the image.
@@ -106,7 +128,11 @@ public final class PatchSampler: @unchecked Sendable {
     public func read(_ draw: PatchDraw, into patch: Patch) throws {
         precondition(patch.extent == patchExtent && patch.channels == channels, "patch \(patch.extent)x\(patch.channels) does not match the sampler's \(patchExtent)x\(channels)")
         let trainingCase = cases[draw.caseIndex]
-        try withCaseContext(trainingCase) { try check(trainingCase) }
+        try withCaseContext(trainingCase) {
+            try check(trainingCase)
+            try trainingCase.image.checkUnchanged()
+            try trainingCase.mask.checkUnchanged()
+        }
         patch.caseIndex = draw.caseIndex
         patch.caseID = trainingCase.id
         patch.origin = draw.origin
@@ -122,13 +148,13 @@ public final class PatchSampler: @unchecked Sendable {
             patch.image.update(repeating: 0)
             patch.labels.update(repeating: 0)
         }
-        copy(inside, of: trainingCase, into: patch)
+        try withCaseContext(trainingCase) { try copy(inside, of: trainingCase, into: patch) }
         trainingCase.image.releasePages()
         trainingCase.mask.releasePages()
     }
 
     /// Copies the in-volume box one x-slab at a time, so the Float scratch is one `(1, y, z, c)` slab.
-    private func copy(_ inside: Box3, of trainingCase: TrainingCase, into patch: Patch) {
+    private func copy(_ inside: Box3, of trainingCase: TrainingCase, into patch: Patch) throws {
         let (py, pz, c) = (patchExtent.y, patchExtent.z, channels)
         let offset = Extent3(inside.origin.x - patch.origin.x, inside.origin.y - patch.origin.y, inside.origin.z - patch.origin.z)
         let (sy, sz) = (inside.size.y, inside.size.z)
@@ -145,12 +171,27 @@ public final class PatchSampler: @unchecked Sendable {
             let slab = Box3(origin: Extent3(inside.origin.x + ix, inside.origin.y, inside.origin.z), size: Extent3(1, sy, sz))
             trainingCase.image.read(slab, into: values)
             trainingCase.mask.readLabels(slab, into: labels)
+            try checkContent(values, labels, slab: slab, of: trainingCase)
             let px = offset.x + ix
             for iy in 0..<sy {
                 let voxel = (px * py + offset.y + iy) * pz + offset.z
                 narrow(values + iy * sz * c, into: image + voxel * c, count: sz * c)
                 (labelOut + voxel).update(from: labels + iy * sz, count: sz)
             }
+        }
+    }
+
+    /// One x-slab's values must be finite and its labels classes; the first voxel that is not is named.
+    private func checkContent(_ values: UnsafePointer<Float>, _ labels: UnsafePointer<UInt8>, slab: Box3,
+                              of trainingCase: TrainingCase) throws {
+        let (sy, sz, c) = (slab.size.y, slab.size.z, channels)
+        func voxel(_ i: Int) -> String { "(\(slab.origin.x), \(slab.origin.y + i / sz), \(slab.origin.z + i % sz))" }
+        for i in 0..<(sy * sz * c) where !values[i].isFinite {
+            throw InputError(trainingCase.image.path, "\(values[i]) at voxel \(voxel(i / c)): images must be finite")
+        }
+        guard let classes, classes < 256 else { return }
+        for i in 0..<(sy * sz) where Int(labels[i]) >= classes {
+            throw InputError(trainingCase.mask.path, "label \(labels[i]) at voxel \(voxel(i)) is not one of the \(classes) classes")
         }
     }
 

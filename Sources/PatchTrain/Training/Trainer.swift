@@ -1,40 +1,121 @@
 /// Trains under a memory plan: the plan's graph on the executor, patches from the prefetcher, Adam over the
 /// accumulated gradients. Everything of size is allocated here, up front, exactly as the plan counts it.
+///
+/// A trainer stands at a step boundary between calls to `step()`; `state` and `saveCheckpoint` describe that
+/// boundary, and a trainer made with `resumingFrom:` a checkpoint continues from it exactly: the same patches,
+/// the same augmentations, the same learning rates, the same weights bit for bit.
 public final class Trainer {
     public let plan: MemoryPlan
     public let graph: LayerGraph
     public let parameters: ParameterStore
+    public let options: TrainingOptions
     public private(set) var optimizer: Adam
+    /// Optimizer steps completed.
+    public private(set) var completedSteps: Int
+    public private(set) var schedule: SchedulePosition
+    /// Loss of the last completed step.
+    public private(set) var lastLoss: Double?
+    /// The best validation result so far (set by whoever validates; saved with every checkpoint).
+    public var best: BestMetric?
     private let executor: Executor
     private let prefetcher: Prefetcher
     /// The step's arena; validation borrows it between steps.
     private let arena: Arena
+    /// The sampler's state at the current step boundary (the prefetcher may have read ahead of it).
+    private var boundarySampler: PatchSamplerState
+    /// Set when a step failed: the prefetcher has ended, but the state of the last boundary can still be saved.
+    public private(set) var hasFailed = false
 
-    public init(plan: MemoryPlan, cases: [TrainingCase], seed: UInt64, learningRate: Float = 1e-4,
-                indexCache: ForegroundIndexCache? = nil) throws {
+    /// A fresh trainer (weights from PyTorch's default initialisation, seeded), or, with `checkpoint`, one that
+    /// continues from the checkpoint folder (e.g. `RUN/last`). The checkpoint is loaded before the arena and the
+    /// patch pool are allocated, through the store's checkpoint scratch, so loading holds nothing the plan does
+    /// not count.
+    public init(plan: MemoryPlan, cases: [TrainingCase], options: TrainingOptions, indexCache: ForegroundIndexCache? = nil,
+                resumingFrom checkpoint: String? = nil) throws {
         self.plan = plan
+        self.options = options
         graph = LayerGraph(configuration: plan.configuration, patch: plan.patch, microBatch: plan.microBatch,
                            recomputation: plan.recomputation)
         parameters = ParameterStore(specs: graph.parameters)
-        WeightInitializer.initialize(parameters, seed: seed)
+        let sampler = PatchSampler(cases: cases, patch: plan.patch, seed: options.seed, indexCache: indexCache,
+                                   augmentation: options.augmentation, classes: plan.configuration.classes)
+        if let checkpoint {
+            let loaded = try Checkpoint.load(from: checkpoint, into: parameters)
+            optimizer = loaded.optimizer
+            completedSteps = loaded.state.step
+            lastLoss = loaded.state.loss
+            best = loaded.state.best
+            if (loaded.state.sampler.augmentation != nil) != (options.augmentation != nil) {
+                throw InputError("\(checkpoint)/\(Checkpoint.stateFile)",
+                                 "the checkpoint was saved \(options.augmentation == nil ? "with" : "without") augmentation, the run asks for the opposite")
+            }
+            sampler.state = loaded.state.sampler
+        } else {
+            WeightInitializer.initialize(parameters, seed: options.seed)
+            optimizer = Adam(learningRate: options.learningRate)
+            completedSteps = 0
+        }
+        schedule = SchedulePosition(schedule: options.schedule, baseLearningRate: options.learningRate,
+                                    totalSteps: options.totalSteps, step: completedSteps)
+        boundarySampler = sampler.state
         let layout = ArenaLayout(graph: graph)
         arena = try Arena(size: layout.size)
         executor = try Executor(graph: graph, layout: layout, parameters: parameters, arena: arena)
-        optimizer = Adam(learningRate: learningRate)
-        let sampler = PatchSampler(cases: cases, patch: plan.patch, seed: seed, indexCache: indexCache)
+        executor.loss = options.loss
         prefetcher = Prefetcher(sampler: sampler, depth: plan.prefetchDepth, microBatch: plan.microBatch)
     }
 
-    /// One optimizer step: `accumulationSteps` micro-batches forward and backward, then Adam. Returns the mean
-    /// loss over the micro-batches.
+    /// The trainer as it was before options: constant learning rate, Dice, no augmentation.
+    public convenience init(plan: MemoryPlan, cases: [TrainingCase], seed: UInt64, learningRate: Float = 1e-4,
+                            indexCache: ForegroundIndexCache? = nil) throws {
+        try self.init(plan: plan, cases: cases,
+                      options: TrainingOptions(seed: seed, learningRate: learningRate, totalSteps: 1, augmentation: nil),
+                      indexCache: indexCache)
+    }
+
+    /// One optimizer step: `accumulationSteps` micro-batches forward and backward, then Adam at the schedule's
+    /// rate. Returns the mean loss over the micro-batches.
+    ///
+    /// If a micro-batch cannot be had (a bad case, the prefetcher stopped), the step is abandoned: its gradients
+    /// are dropped and the running statistics put back, so the trainer still stands at the last boundary and can
+    /// be checkpointed; it cannot step again.
     public func step() throws -> Double {
+        precondition(!hasFailed, "a trainer whose step failed cannot step again")
+        parameters.markStepStart()
         var total = 0.0
-        for _ in 0..<plan.accumulationSteps {
-            let batch = try prefetcher.next()
-            total += executor.trainStep(image: batch.image.baseAddress!, labels: batch.labels.baseAddress!)
+        do {
+            for _ in 0..<plan.accumulationSteps {
+                let batch = try prefetcher.next()
+                total += executor.trainStep(image: batch.image.baseAddress!, labels: batch.labels.baseAddress!)
+            }
+        } catch {
+            parameters.restoreStepStart()
+            hasFailed = true
+            prefetcher.stop()
+            throw error
         }
-        optimizer.update(parameters, accumulationSteps: plan.accumulationSteps)
-        return total / Double(plan.accumulationSteps)
+        optimizer.update(parameters, accumulationSteps: plan.accumulationSteps, learningRate: schedule.nextRate)
+        completedSteps += 1
+        schedule.step = completedSteps
+        boundarySampler = prefetcher.resumeState
+        let loss = total / Double(plan.accumulationSteps)
+        lastLoss = loss
+        return loss
+    }
+
+    /// The learning rate the next step will use.
+    public var nextLearningRate: Float { schedule.nextRate }
+
+    /// Where training stands, as `state.json` records it.
+    public var state: TrainingState {
+        TrainingState(step: completedSteps, epoch: options.stepsPerEpoch.map { completedSteps / $0 } ?? 0, sampler: boundarySampler,
+                      schedule: schedule, loss: lastLoss, best: best)
+    }
+
+    /// Saves the current boundary into `folder` (`RUN/last`, or `RUN/best` for the best validation result).
+    public func saveCheckpoint(to folder: String, swap: AtomicFolder.Swap = .exchange,
+                               makeSink: Checkpoint.SinkFactory = { try AtomicFile(path: $0) }) throws {
+        try Checkpoint.write(to: folder, parameters: parameters, optimizer: optimizer, state: state, swap: swap, makeSink: makeSink)
     }
 
     public func stop() { prefetcher.stop() }
@@ -42,5 +123,31 @@ public final class Trainer {
     /// A validator over `cases` that runs in this trainer's arena between steps, with the weights being trained.
     public func validator(cases: [TrainingCase], overlap: Double = 0.5) throws -> Validator {
         try Validator(plan: plan, parameters: parameters, trainingArena: arena, cases: cases, overlap: overlap)
+    }
+}
+
+/// How a trainer trains, beyond the plan: everything `config.json` records for a resume.
+public struct TrainingOptions: Sendable, Codable, Equatable {
+    public var seed: UInt64
+    public var learningRate: Float
+    public var schedule: LearningRateSchedule
+    /// The schedule's length (the run's total steps).
+    public var totalSteps: Int
+    public var loss: SegmentationLoss
+    /// nil: patches are trained on as sampled (`--no-augment`).
+    public var augmentation: Augmentation?
+    /// For the epoch count in `state`; nil counts no epochs.
+    public var stepsPerEpoch: Int?
+
+    public init(seed: UInt64 = 0, learningRate: Float = 1e-4, schedule: LearningRateSchedule = .constant, totalSteps: Int,
+                loss: SegmentationLoss = .dice, augmentation: Augmentation? = .standard, stepsPerEpoch: Int? = nil) {
+        precondition(totalSteps >= 1, "a run has at least one step")
+        self.seed = seed
+        self.learningRate = learningRate
+        self.schedule = schedule
+        self.totalSteps = totalSteps
+        self.loss = loss
+        self.augmentation = augmentation
+        self.stepsPerEpoch = stepsPerEpoch
     }
 }

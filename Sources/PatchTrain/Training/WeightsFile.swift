@@ -3,8 +3,13 @@
 /// `UNet3D().load_state_dict(safetensors.torch.load_file(path))` works as it is.
 public enum WeightsFile {
     public static func write(_ store: ParameterStore, to path: String) throws {
+        try write(store, to: try AtomicFile(path: path))
+    }
+
+    /// The same into any sink (a checkpoint's temporary folder, a test's failing disk).
+    public static func write(_ store: ParameterStore, to sink: any ByteSink) throws {
         let specs = store.specs
-        try Safetensors.write(path: path, tensors: specs.map { ($0.name, $0.elementType, $0.shape) },
+        try Safetensors.write(to: sink, tensors: specs.map { ($0.name, $0.elementType, $0.shape) },
                               metadata: ["format": "pt", "producer": "patchtrain"]) { i, write in
             let spec = specs[i]
             if spec.elementType == .int64 {
@@ -18,6 +23,8 @@ public enum WeightsFile {
     }
 
     /// Loads every entry into `store`; the file must hold exactly the store's entries with the same shapes and dtypes.
+    /// Tensors pass one at a time through the store's checkpoint scratch and each one's mapped pages are released
+    /// after it, so loading holds one tensor beyond the store, never the file.
     public static func read(_ path: String, into store: ParameterStore) throws {
         let reader = try Safetensors.Reader(path: path)
         let expected = Set(store.specs.map(\.name)), found = Set(reader.entries.keys)
@@ -33,12 +40,16 @@ public enum WeightsFile {
                 throw InputError(path, "tensor '\(spec.name)' is \(entry.elementType) \(entry.shape), expected \(spec.elementType) \(spec.shape)")
             }
             let bytes = reader.bytes(of: entry)
+            defer { reader.release(entry) }
             if spec.elementType == .int64 {
                 store.setCounter(spec.name, Int64(littleEndian: bytes.loadUnaligned(as: Int64.self)))
             } else {
-                let values = (0..<spec.elements).map { Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self))) }
-                guard values.allSatisfy(\.isFinite) else { throw InputError(path, "tensor '\(spec.name)' holds NaN or Inf") }
-                store.setPyTorchValues(spec.name, values)
+                try store.setFromPyTorchOrder(of: .values, spec.name) { values in
+                    for k in values.indices {
+                        values[k] = Float(bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * k, as: UInt32.self)))
+                        guard values[k].isFinite else { throw InputError(path, "tensor '\(spec.name)' holds NaN or Inf") }
+                    }
+                }
             }
         }
     }

@@ -19,7 +19,13 @@ struct CLIResult {
 enum CLIRunner {
     static let executable: String? = locate()
 
-    static func run(_ arguments: [String]) throws -> CLIResult {
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> CLIResult {
+        try start(arguments, environment: environment).wait()
+    }
+
+    /// Starts the executable without waiting, for tests that signal it while it runs. `environment` is added to
+    /// the test process's own.
+    static func start(_ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
         guard let executable else {
             throw CLIRunnerError("patchtrain executable not found; build it first (swift build) or set PATCHTRAIN_BIN")
         }
@@ -32,17 +38,12 @@ enum CLIRunner {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        process.waitUntilExit()
-        try out.close()
-        try err.close()
-        return CLIResult(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        return RunningCLI(process: process, scratch: scratch, out: out, err: err, outPath: outPath, errPath: errPath)
     }
 
     private static func locate() -> String? {
@@ -96,4 +97,47 @@ enum CLIRunner {
 struct CLIRunnerError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A `patchtrain` process started by `CLIRunner.start`.
+final class RunningCLI {
+    let process: Process
+    private let scratch: TemporaryFolder
+    private let out: FileHandle, err: FileHandle
+    private let outPath: String, errPath: String
+
+    init(process: Process, scratch: TemporaryFolder, out: FileHandle, err: FileHandle, outPath: String, errPath: String) {
+        self.process = process
+        self.scratch = scratch
+        self.out = out
+        self.err = err
+        self.outPath = outPath
+        self.errPath = errPath
+    }
+
+    func send(_ signal: Int32) { kill(process.processIdentifier, signal) }
+
+    /// What the process has written to stderr so far.
+    var stderrSoFar: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+    func wait() throws -> CLIResult {
+        process.waitUntilExit()
+        try out.close()
+        try err.close()
+        return CLIResult(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    }
+
+    /// Polls `condition` every 20 ms until it holds (true) or `seconds` pass or the process ends (false).
+    func waitUntil(seconds: Double, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if condition() { return true }
+            if !process.isRunning { return condition() }
+            Thread.sleep(forTimeInterval: 0.02)
+        }
+        return false
+    }
 }

@@ -1,0 +1,57 @@
+/// `config.json` of a run: what `fit` was asked to do, so `fit --resume` can carry on with the same settings.
+/// Only the length (`steps`, `epochs`) and the dataset's location may change on a resume.
+public struct RunConfiguration: Codable, Sendable, Equatable {
+    /// The dataset folder or manifest.
+    public var data: String
+    /// Training case ids in the sampler's order: a resumed run must find the same ones.
+    public var cases: [String]
+    /// Total optimizer steps of the run.
+    public var steps: Int
+    /// The epochs asked for, when the length was given as `--epochs` (then `steps = epochs × stepsPerEpoch`).
+    public var epochs: Int?
+    /// Steps whose patches hold as many voxels as the training set (see `stepsPerEpoch(voxels:plan:)`).
+    public var stepsPerEpoch: Int
+    public var learningRate: Float
+    public var schedule: LearningRateSchedule
+    public var loss: SegmentationLoss
+    /// nil: `--no-augment`.
+    public var augmentation: Augmentation?
+    public var seed: UInt64
+    public var effectiveBatch: Int
+    public var budgetBytes: Int
+    /// Save `last/` every this many steps (0: only at the end and when stopping).
+    public var checkpointEvery: Int
+
+    public init(data: String, cases: [String], steps: Int, epochs: Int? = nil, stepsPerEpoch: Int, learningRate: Float,
+                schedule: LearningRateSchedule, loss: SegmentationLoss, augmentation: Augmentation?, seed: UInt64,
+                effectiveBatch: Int, budgetBytes: Int, checkpointEvery: Int) {
+        self.data = data
+        self.cases = cases
+        self.steps = steps
+        self.epochs = epochs
+        self.stepsPerEpoch = stepsPerEpoch
+        self.learningRate = learningRate
+        self.schedule = schedule
+        self.loss = loss
+        self.augmentation = augmentation
+        self.seed = seed
+        self.effectiveBatch = effectiveBatch
+        self.budgetBytes = budgetBytes
+        self.checkpointEvery = checkpointEvery
+    }
+
+    /// The trainer's options for this configuration.
+    public var trainingOptions: TrainingOptions {
+        TrainingOptions(seed: seed, learningRate: learningRate, schedule: schedule, totalSteps: steps, loss: loss,
+                        augmentation: augmentation, stepsPerEpoch: stepsPerEpoch)
+    }
+
+    /// An epoch is the number of steps whose patches hold as many voxels as the training set:
+    /// ⌈Σ case voxels / (patch voxels × effective batch)⌉, at least 1. With patches as large as the volumes it is
+    /// one pass's worth of cases; with small patches, proportionally more steps. (Patches are drawn at random,
+    /// so an epoch is an amount of data, not a pass that visits every voxel once.)
+    public static func stepsPerEpoch(trainingVoxels: Int, plan: MemoryPlan) -> Int {
+        let perStep = plan.patch.volume * plan.effectiveBatch
+        return max(1, (trainingVoxels + perStep - 1) / perStep)
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The folder a `fit` run writes (docs/cli.md, "Run folder"):
+///
+/// ```
+/// RUN/plan.json        the memory plan trained under
+/// RUN/config.json      RunConfiguration: what was asked, for --resume
+/// RUN/metrics.jsonl    one JSON line per step        RUN/metrics.csv   the same, as CSV
+/// RUN/last/            the latest checkpoint (Checkpoint)
+/// RUN/best/            the best validation checkpoint (once validation exists)
+/// RUN/.lock            held by the process training in it
+/// ```
+///
+/// Opening a run folder takes an exclusive lock on `.lock` for the life of the value, so two processes never
+/// train into (and checkpoint over) the same folder.
+public final class RunFolder {
+    public let path: String
+    private let lockDescriptor: Int32
+
+    public var planPath: String { "\(path)/plan.json" }
+    public var configurationPath: String { "\(path)/config.json" }
+    public var metricsJSONPath: String { "\(path)/metrics.jsonl" }
+    public var metricsCSVPath: String { "\(path)/metrics.csv" }
+    public var lastPath: String { "\(path)/last" }
+    public var bestPath: String { "\(path)/best" }
+
+    private init(path: String) throws {
+        self.path = path
+        let lock = "\(path)/.lock"
+        let fd = openFile(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw RuntimeFailure("\(lock): cannot open (\(String(cString: strerror(errno))))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw InputError(path, "another patchtrain process is training in this run folder")
+        }
+        lockDescriptor = fd
+    }
+
+    deinit { close(lockDescriptor) }
+
+    /// A new run: creates the folder (and parents). A folder that holds a run's checkpoint is refused, so it is
+    /// never mixed with another run's; one whose run died before its first checkpoint has nothing to resume, and
+    /// starts over (its metrics are cleared).
+    public static func create(_ path: String) throws -> RunFolder {
+        let path = trimmed(path)
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        } catch {
+            throw InputError(path, "cannot create the run folder (\(error.localizedDescription))")
+        }
+        let folder = try RunFolder(path: path)
+        try AtomicFolder.recover(folder.lastPath)
+        if AtomicFolder.resolve(folder.lastPath) != nil {
+            throw InputError(path, "already holds a run; continue it with --resume \(path), or choose another --out")
+        }
+        try RunMetrics.truncate(jsonPath: folder.metricsJSONPath, csvPath: folder.metricsCSVPath, throughStep: 0)
+        return folder
+    }
+
+    /// An existing run to resume: it must hold `plan.json`, `config.json` and a checkpoint in `last/`.
+    public static func open(_ path: String) throws -> RunFolder {
+        let path = trimmed(path)
+        guard AtomicFolder.isFolder(path) else { throw InputError(path, "no such run folder") }
+        let folder = try RunFolder(path: path)
+        for file in [folder.planPath, folder.configurationPath] where !FileManager.default.fileExists(atPath: file) {
+            throw InputError(file, "missing: not a run folder written by `patchtrain fit`")
+        }
+        try AtomicFolder.recover(folder.lastPath)
+        guard AtomicFolder.isFolder(folder.lastPath) else {
+            throw InputError(folder.lastPath, "missing: the run stopped before its first checkpoint; start it again with --out \(path)")
+        }
+        return folder
+    }
+
+    public func writePlan(_ plan: MemoryPlan) throws { try RunFolder.writeJSON(plan, to: planPath) }
+    public func writeConfiguration(_ configuration: RunConfiguration) throws { try RunFolder.writeJSON(configuration, to: configurationPath) }
+
+    public func readPlan() throws -> MemoryPlan { try RunFolder.readJSON(planPath, what: "plan") }
+    public func readConfiguration() throws -> RunConfiguration { try RunFolder.readJSON(configurationPath, what: "run configuration") }
+
+    /// The metrics files, opened for appending.
+    public func openMetrics() throws -> RunMetrics { try RunMetrics(jsonPath: metricsJSONPath, csvPath: metricsCSVPath) }
+
+    static func writeJSON<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(value)) + [0x0A], to: path)
+    }
+
+    static func readJSON<T: Decodable>(_ path: String, what: String) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(path, "missing or unreadable") }
+        do {
+            return try JSONDecoder().decode(T.self, from: data)
+        } catch {
+            throw InputError(path, "not a \(what) this version of patchtrain wrote (\(JSONProblem.describe(error)))")
+        }
+    }
+
+    private static func trimmed(_ path: String) -> String {
+        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
+    }
+}
+
+private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
+    #if canImport(Glibc)
+    Glibc.open(path, flags, mode)
+    #else
+    Darwin.open(path, flags, mode)
+    #endif
+}

@@ -1,0 +1,154 @@
+import Foundation
+
+/// One `fit` run in its run folder: the training loop with its metrics, checkpoints, budget check and stop
+/// request, started fresh or resumed from `last/`. The CLI only chooses the plan, shows progress and maps the
+/// outcome to an exit code.
+///
+/// Every way out of `run()` leaves `last/` at a step boundary: the end of the run, a stop request (a signal)
+/// honoured between steps, a bad case met while sampling, a budget breach or a failed metrics write (the last
+/// three rethrown with where the checkpoint went).
+public final class TrainingRun {
+    public let folder: RunFolder
+    public let configuration: RunConfiguration
+    public let plan: MemoryPlan
+    public let trainer: Trainer
+    public let stopRequest: StopRequest
+    /// The step the run (re)started from.
+    public let firstStep: Int
+    private let metrics: RunMetrics
+
+    /// Called after each step's record is written (progress display).
+    public var onStep: ((StepRecord) -> Void)?
+    /// Every `validationEvery` steps (0: never), after the step and its periodic checkpoint, `validate` runs: the
+    /// place for validation by sliding-window inference. It may set `trainer.best` and, on improvement, save the
+    /// weights with `trainer.saveCheckpoint(to: folder.bestPath)`; `last/` then records the best metric too.
+    public var validationEvery = 0
+    public var validate: ((TrainingRun) throws -> Void)?
+
+    public enum Outcome: Equatable, Sendable {
+        /// All `configuration.steps` done; `last/` holds the final state.
+        case completed
+        /// A stop was requested (by `signal`); `last/` holds the state after the last whole step.
+        case stopped(signal: Int32)
+    }
+
+    private init(folder: RunFolder, configuration: RunConfiguration, plan: MemoryPlan, trainer: Trainer,
+                 stopRequest: StopRequest) throws {
+        self.folder = folder
+        self.configuration = configuration
+        self.plan = plan
+        self.trainer = trainer
+        self.stopRequest = stopRequest
+        firstStep = trainer.completedSteps
+        metrics = try folder.openMetrics()
+    }
+
+    /// A new run in `path` (created; refused if it already holds a run): writes `plan.json` and `config.json`.
+    public static func start(in path: String, plan: MemoryPlan, cases: [TrainingCase], configuration: RunConfiguration,
+                             indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
+        let folder = try RunFolder.create(path)
+        try folder.writePlan(plan)
+        try folder.writeConfiguration(configuration)
+        let trainer = try Trainer(plan: plan, cases: cases, options: configuration.trainingOptions, indexCache: indexCache)
+        return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest)
+    }
+
+    /// The run in `path`, continued from `last/` under its own `plan.json` and `config.json`. `data` says where the
+    /// dataset is now (default: where it was); `steps` or `epochs` set a new total length. Metrics of steps after
+    /// the checkpoint (a crash past the last save) are dropped, since those steps run again.
+    public static func resume(_ path: String, data: String? = nil, steps: Int? = nil, epochs: Int? = nil,
+                              indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
+        let folder = try RunFolder.open(path)
+        let plan = try folder.readPlan()
+        var configuration = try folder.readConfiguration()
+        if let data { configuration.data = data }
+        configuration.setLength(steps: steps, epochs: epochs)
+        let cases = try Dataset(path: configuration.data).openSplit().training
+        guard cases.map(\.id) == configuration.cases else {
+            throw InputError(configuration.data, "its training cases (\(cases.count)) are not the \(configuration.cases.count) this run was started with (\(folder.configurationPath))")
+        }
+        if let first = cases.first, first.image.shape.channels != plan.configuration.inputChannels {
+            throw InputError(first.image.path, "has \(first.image.shape.channels) channel(s); the run's plan has \(plan.configuration.inputChannels)")
+        }
+        let state = try Checkpoint.readState(of: folder.lastPath)
+        guard state.step <= configuration.steps else {
+            throw InputError(folder.lastPath, "is at step \(state.step), past the \(configuration.steps) steps asked for")
+        }
+        let trainer = try Trainer(plan: plan, cases: cases, options: configuration.trainingOptions, indexCache: indexCache,
+                                  resumingFrom: folder.lastPath)
+        // Only once the checkpoint has loaded: a resume that fails changes nothing in the folder.
+        try folder.writeConfiguration(configuration)
+        try RunMetrics.truncate(jsonPath: folder.metricsJSONPath, csvPath: folder.metricsCSVPath, throughStep: trainer.completedSteps)
+        return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest)
+    }
+
+    /// Trains to `configuration.steps`, or until a stop is requested. See the type's comment for the guarantees.
+    public func run() throws -> Outcome {
+        defer { trainer.stop() }
+        let voxelsPerStep = Double(plan.patch.volume * plan.effectiveBatch)
+        let clock = ContinuousClock()
+        while trainer.completedSteps < configuration.steps {
+            if let signal = stopRequest.requested {
+                try saveLast()
+                return .stopped(signal: signal)
+            }
+            let rate = trainer.nextLearningRate
+            let started = clock.now
+            let loss: Double
+            do { loss = try trainer.step() } catch { throw stopped(by: error) }
+            let elapsed = clock.now - started
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let step = trainer.completedSteps
+            let record = StepRecord(step: step, epoch: (step - 1) / configuration.stepsPerEpoch + 1, loss: loss,
+                                    learningRate: rate, seconds: seconds, voxelsPerSecond: voxelsPerStep / max(seconds, 1e-9),
+                                    residentBytes: ProcessMemory.residentBytes, peakResidentBytes: ProcessMemory.peakResidentBytes)
+            do { try metrics.append(record) } catch { throw stopped(by: error) }
+            onStep?(record)
+            // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.
+            if record.peakResidentBytes > plan.budgetBytes {
+                throw stopped(by: RuntimeFailure("peak RSS \(ByteCount.format(record.peakResidentBytes)) went over the budget \(ByteCount.format(plan.budgetBytes)) at step \(step) (predicted \(ByteCount.format(plan.predictedPeakBytes)))"))
+            }
+            if configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0 && step < configuration.steps {
+                try saveLast()
+            }
+            if validationEvery > 0 && step % validationEvery == 0, let validate { try validate(self) }
+        }
+        // Nothing to save when a resumed run had nothing left to do: last/ already is this state.
+        if trainer.completedSteps > firstStep || AtomicFolder.resolve(folder.lastPath) == nil { try saveLast() }
+        return .completed
+    }
+
+    /// Saves the trainer's current step boundary as `last/`.
+    public func saveLast() throws { try trainer.saveCheckpoint(to: folder.lastPath) }
+
+    /// Saves `last/` after a failure, then returns the failure with where training stopped and what was saved,
+    /// keeping its kind (bad input stays bad input: exit 2; anything else is a runtime failure: exit 1).
+    private func stopped(by error: any Error) -> any Error {
+        var outcome = "stopped after step \(trainer.completedSteps)"
+        do {
+            try saveLast()
+            outcome += "; saved \(folder.lastPath), continue with --resume \(folder.path)"
+        } catch {
+            outcome += "; saving the checkpoint failed too (\(error))"
+        }
+        switch error {
+        case let error as InputError: return InputError(error.file, "\(error.problem); \(outcome)")
+        case let error as RuntimeFailure: return RuntimeFailure("\(error.message); \(outcome)")
+        default: return RuntimeFailure("\(error); \(outcome)")
+        }
+    }
+}
+
+extension RunConfiguration {
+    /// Sets the run's total length from `--steps` or `--epochs` (at most one; neither leaves it as it is).
+    public mutating func setLength(steps: Int?, epochs: Int?) {
+        precondition(steps == nil || epochs == nil, "give steps or epochs, not both")
+        if let steps {
+            self.steps = steps
+            self.epochs = nil
+        } else if let epochs {
+            self.steps = epochs * stepsPerEpoch
+            self.epochs = epochs
+        }
+    }
+}

@@ -1,0 +1,66 @@
+import Foundation
+import PatchTrain
+
+/// `fit`'s progress on stderr (a bar on a terminal, plain lines when piped) and its summary on stdout.
+final class FitProgress {
+    private let run: TrainingRun
+    private let bar: ProgressBar
+    private let started = Date()
+    private var lastLoss: Double?
+
+    init(run: TrainingRun) {
+        self.run = run
+        bar = ProgressBar(label: "fit", total: run.configuration.steps, unit: "steps", initial: run.firstStep)
+        lastLoss = run.trainer.lastLoss
+    }
+
+    func update(_ record: StepRecord) {
+        lastLoss = record.loss
+        bar.update(completed: record.step, detail: String(format: "loss %.4f  %.2f Mvox/s  peak %@ of %@", record.loss,
+                                                          record.voxelsPerSecond / 1e6, ByteCount.format(record.peakResidentBytes),
+                                                          ByteCount.format(run.plan.budgetBytes)))
+    }
+
+    func finish() { bar.finish() }
+
+    func printSummary(json: Bool) throws {
+        let summary = FitSummary(
+            steps: run.trainer.completedSteps - run.firstStep, totalSteps: run.trainer.completedSteps, seconds: Date().timeIntervalSince(started),
+            finalLoss: lastLoss ?? .nan, predictedPeakBytes: run.plan.predictedPeakBytes,
+            measuredPeakBytes: ProcessMemory.peakResidentBytes, budgetBytes: run.plan.budgetBytes,
+            checkpoint: run.folder.lastPath, weights: "\(run.folder.lastPath)/\(Checkpoint.weightsFile)")
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+        } else {
+            print(summary.text, terminator: "")
+        }
+    }
+}
+
+struct FitSummary: Encodable {
+    /// Steps trained by this process.
+    let steps: Int
+    /// Steps the run has completed in all (more than `steps` after a resume).
+    let totalSteps: Int
+    let seconds: Double
+    let finalLoss: Double
+    let predictedPeakBytes: Int
+    let measuredPeakBytes: Int
+    let budgetBytes: Int
+    let checkpoint: String
+    let weights: String
+
+    var text: String {
+        let error = Double(predictedPeakBytes - measuredPeakBytes) / Double(measuredPeakBytes) * 100
+        let resumed = totalSteps > steps ? " (steps \(totalSteps - steps + 1)-\(totalSteps) of the run)" : ""
+        let trained = steps == 0
+            ? String(format: "nothing to train: the run already has its %d steps, loss %.4f\n", totalSteps, finalLoss)
+            : String(format: "trained %d steps in %.1f s%@, final loss %.4f\n", steps, seconds, resumed, finalLoss)
+        return trained
+            + "peak RSS measured \(ByteCount.format(measuredPeakBytes)), predicted \(ByteCount.format(predictedPeakBytes)) "
+            + String(format: "(%+.1f%% of measured), budget %@\n", error, ByteCount.format(budgetBytes))
+            + "weights: \(weights)\n"
+    }
+}
