@@ -21,6 +21,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var budgetBytes: Int
     /// Save `last/` every this many steps (0: only at the end and when stopping).
     public var checkpointEvery: Int
+    /// The cases validated by sliding-window inference (none: no validation), and every how many steps (and always
+    /// after the last step). Optional so that configurations written before validation existed still read.
+    public var validationCases: [String]?
+    public var validationEvery: Int?
 
     public init(data: String, cases: [String], steps: Int, epochs: Int? = nil, stepsPerEpoch: Int, learningRate: Float,
                 schedule: LearningRateSchedule, loss: SegmentationLoss, augmentation: Augmentation?, seed: UInt64,

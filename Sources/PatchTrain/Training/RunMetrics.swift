@@ -12,6 +12,10 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var voxelsPerSecond: Double
     public var residentBytes: Int
     public var peakResidentBytes: Int
+    /// When validation ran after this step: Dice per class (mean over the validation cases), and its mean over the
+    /// foreground classes — the figure `best/` is chosen by.
+    public var validationDice: [Double]?
+    public var validationForegroundDice: Double?
 
     public init(step: Int, epoch: Int, loss: Double, learningRate: Float, seconds: Double, voxelsPerSecond: Double,
                 residentBytes: Int, peakResidentBytes: Int) {
@@ -26,10 +30,13 @@ public struct StepRecord: Codable, Sendable, Equatable {
     }
 
     /// The CSV columns: the JSON keys, in this order.
-    public static let csvHeader = "step,epoch,loss,learningRate,seconds,voxelsPerSecond,residentBytes,peakResidentBytes"
+    /// Validation columns are empty on steps without validation; the per-class Dice are `;`-separated.
+    public static let csvHeader = "step,epoch,loss,learningRate,seconds,voxelsPerSecond,residentBytes,peakResidentBytes,validationForegroundDice,validationDice"
 
     public var csvLine: String {
-        "\(step),\(epoch),\(loss),\(learningRate),\(seconds),\(voxelsPerSecond),\(residentBytes),\(peakResidentBytes)"
+        let dice = validationDice.map { $0.map { String($0) }.joined(separator: ";") } ?? ""
+        return "\(step),\(epoch),\(loss),\(learningRate),\(seconds),\(voxelsPerSecond),\(residentBytes),\(peakResidentBytes),"
+            + "\(validationForegroundDice.map { String($0) } ?? ""),\(dice)"
     }
 }
 

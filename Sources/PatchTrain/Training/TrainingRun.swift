@@ -19,11 +19,12 @@ public final class TrainingRun {
 
     /// Called after each step's record is written (progress display).
     public var onStep: ((StepRecord) -> Void)?
-    /// Every `validationEvery` steps (0: never), after the step and its periodic checkpoint, `validate` runs: the
-    /// place for validation by sliding-window inference. It may set `trainer.best` and, on improvement, save the
-    /// weights with `trainer.saveCheckpoint(to: folder.bestPath)`; `last/` then records the best metric too.
-    public var validationEvery = 0
-    public var validate: ((TrainingRun) throws -> Void)?
+    /// Validation by sliding-window inference over whole volumes, in the idle training arena, every
+    /// `configuration.validationEvery` steps and after the last; nil when the run has no validation cases.
+    private let validator: Validator?
+    /// Called as validation starts (with its total passes) and as it progresses (passes done).
+    public var onValidationStart: ((Int) -> Void)?
+    public var onValidationProgress: ((Int) -> Void)?
 
     public enum Outcome: Equatable, Sendable {
         /// All `configuration.steps` done; `last/` holds the final state.
@@ -33,7 +34,8 @@ public final class TrainingRun {
     }
 
     private init(folder: RunFolder, configuration: RunConfiguration, plan: MemoryPlan, trainer: Trainer,
-                 stopRequest: StopRequest) throws {
+                 stopRequest: StopRequest, validationCases: [TrainingCase]) throws {
+        validator = validationCases.isEmpty ? nil : try trainer.validator(cases: validationCases)
         self.folder = folder
         self.configuration = configuration
         self.plan = plan
@@ -44,13 +46,15 @@ public final class TrainingRun {
     }
 
     /// A new run in `path` (created; refused if it already holds a run): writes `plan.json` and `config.json`.
-    public static func start(in path: String, plan: MemoryPlan, cases: [TrainingCase], configuration: RunConfiguration,
+    public static func start(in path: String, plan: MemoryPlan, cases: [TrainingCase], validationCases: [TrainingCase] = [],
+                             configuration: RunConfiguration,
                              indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
         let folder = try RunFolder.create(path)
         try folder.writePlan(plan)
         try folder.writeConfiguration(configuration)
         let trainer = try Trainer(plan: plan, cases: cases, options: configuration.trainingOptions, indexCache: indexCache)
-        return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest)
+        return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest,
+                               validationCases: validationCases)
     }
 
     /// The run in `path`, continued from `last/` under its own `plan.json` and `config.json`. `data` says where the
@@ -63,8 +67,9 @@ public final class TrainingRun {
         var configuration = try folder.readConfiguration()
         if let data { configuration.data = data }
         configuration.setLength(steps: steps, epochs: epochs)
-        let cases = try Dataset(path: configuration.data).openSplit().training
-        guard cases.map(\.id) == configuration.cases else {
+        let split = try Dataset(path: configuration.data, split: .count(configuration.validationCases?.count ?? 0)).openSplit()
+        let cases = split.training
+        guard cases.map(\.id) == configuration.cases, split.validation.map(\.id) == (configuration.validationCases ?? []) else {
             throw InputError(configuration.data, "its training cases (\(cases.count)) are not the \(configuration.cases.count) this run was started with (\(folder.configurationPath))")
         }
         if let first = cases.first, first.image.shape.channels != plan.configuration.inputChannels {
@@ -79,7 +84,8 @@ public final class TrainingRun {
         // Only once the checkpoint has loaded: a resume that fails changes nothing in the folder.
         try folder.writeConfiguration(configuration)
         try RunMetrics.truncate(jsonPath: folder.metricsJSONPath, csvPath: folder.metricsCSVPath, throughStep: trainer.completedSteps)
-        return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest)
+        return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest,
+                               validationCases: split.validation)
     }
 
     /// Trains to `configuration.steps`, or until a stop is requested. See the type's comment for the guarantees.
@@ -99,9 +105,22 @@ public final class TrainingRun {
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let step = trainer.completedSteps
-            let record = StepRecord(step: step, epoch: (step - 1) / configuration.stepsPerEpoch + 1, loss: loss,
+            var record = StepRecord(step: step, epoch: (step - 1) / configuration.stepsPerEpoch + 1, loss: loss,
                                     learningRate: rate, seconds: seconds, voxelsPerSecond: voxelsPerStep / max(seconds, 1e-9),
                                     residentBytes: ProcessMemory.residentBytes, peakResidentBytes: ProcessMemory.peakResidentBytes)
+            if let validator, isValidationDue(step) {
+                let result: Validator.Result
+                do { result = try validate(validator) } catch { throw stopped(by: error) }
+                record.validationDice = result.meanDice
+                record.validationForegroundDice = result.meanForegroundDice
+                record.peakResidentBytes = ProcessMemory.peakResidentBytes
+                lastValidation = result
+                if trainer.best?.isImproved(by: result.meanForegroundDice) ?? true {
+                    trainer.best = BestMetric(name: "validation mean foreground Dice", value: result.meanForegroundDice,
+                                              higherIsBetter: true, step: step)
+                    try trainer.saveCheckpoint(to: folder.bestPath)
+                }
+            }
             do { try metrics.append(record) } catch { throw stopped(by: error) }
             onStep?(record)
             // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.
@@ -111,11 +130,23 @@ public final class TrainingRun {
             if configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0 && step < configuration.steps {
                 try saveLast()
             }
-            if validationEvery > 0 && step % validationEvery == 0, let validate { try validate(self) }
         }
         // Nothing to save when a resumed run had nothing left to do: last/ already is this state.
         if trainer.completedSteps > firstStep || AtomicFolder.resolve(folder.lastPath) == nil { try saveLast() }
         return .completed
+    }
+
+    /// The last validation's result (nil before any).
+    public private(set) var lastValidation: Validator.Result?
+
+    private func isValidationDue(_ step: Int) -> Bool {
+        let every = configuration.validationEvery ?? 0
+        return step == configuration.steps || (every > 0 && step % every == 0)
+    }
+
+    private func validate(_ validator: Validator) throws -> Validator.Result {
+        onValidationStart?(validator.totalPasses)
+        return try validator.run { self.onValidationProgress?($0) }
     }
 
     /// Saves the trainer's current step boundary as `last/`.
