@@ -35,7 +35,7 @@ private struct ConvolutionCase {
     }
 }
 
-@Suite struct Convolution3DTests {
+@Suite(.kernelExclusive) struct Convolution3DTests {
     private func runForward(_ k: ConvolutionCase, element: ActivationElement, transformed: Bool,
                             tileFloats: Int? = nil, first: [Float]? = nil, weights: [Float]? = nil,
                             bias: [Float]? = nil, workers: Int = 2) -> [Float] {

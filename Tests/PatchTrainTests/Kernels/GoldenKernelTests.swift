@@ -6,7 +6,7 @@ import PatchTrain
 /// remains is one rounding of each stored output to fp16 (≤ 2^-11 relative, allowed as rtol 1e-3 = 2 half-ulps)
 /// and fp32 accumulation (≤ 1e-5 here, inside atol). fp32 results (weight and bias gradients, which are never
 /// stored in fp16, and normalisation statistics) are held to fp32 accumulation error only.
-@Suite struct GoldenKernelTests {
+@Suite(.kernelExclusive) struct GoldenKernelTests {
     let storedTolerance = (atol: 1e-4, rtol: 1e-3)
     let accumulatedTolerance = (atol: 1e-4, rtol: 1e-5)
 

@@ -1,7 +1,7 @@
 import Testing
 import PatchTrain
 
-@Suite struct MaxPool3DTests {
+@Suite(.kernelExclusive) struct MaxPool3DTests {
     let batch = 2, extent = Extent3(4, 2, 6), channels = 3
 
     func pool(_ values: [Float], element: ActivationElement = .float32, transform: NormalizedReLU? = nil) -> [Float] {

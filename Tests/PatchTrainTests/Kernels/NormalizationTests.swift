@@ -17,7 +17,7 @@ private func referenceNormalizedReLU(_ y: [Double], kind: NormalizationKind, bat
     return out
 }
 
-@Suite struct NormalizationTests {
+@Suite(.kernelExclusive) struct NormalizationTests {
     let batch = 2, extent = Extent3(2, 3, 4), channels = 3
 
     @Test(arguments: [NormalizationKind.batch, .instance])

@@ -1,7 +1,7 @@
 import Testing
 import PatchTrain
 
-@Suite struct PointwiseConvolution3DTests {
+@Suite(.kernelExclusive) struct PointwiseConvolution3DTests {
     let batch = 2, extent = Extent3(2, 3, 4), cin = 5, cout = 3
 
     @Test func forwardAndGradientsMatchDefinitionAndFiniteDifferences() {

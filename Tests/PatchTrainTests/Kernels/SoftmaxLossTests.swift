@@ -32,7 +32,7 @@ private func referenceLoss(_ logits: [Double], labels: [UInt8], classes: Int, lo
     }
 }
 
-@Suite struct SoftmaxLossTests {
+@Suite(.kernelExclusive) struct SoftmaxLossTests {
     let batch = 2, extent = Extent3(2, 3, 2), classes = 3
 
     @Test(arguments: SegmentationLoss.allCases)

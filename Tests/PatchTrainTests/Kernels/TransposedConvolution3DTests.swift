@@ -1,7 +1,7 @@
 import Testing
 import PatchTrain
 
-@Suite struct TransposedConvolution3DTests {
+@Suite(.kernelExclusive) struct TransposedConvolution3DTests {
     let batch = 2, extent = Extent3(2, 3, 2), cin = 3, cout = 2
     let layer: TransposedConvolution3D
     let weights: [Float], bias: [Float], input: [Float], upstream: [Float]

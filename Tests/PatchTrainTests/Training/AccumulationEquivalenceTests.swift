@@ -6,7 +6,7 @@ import PatchTrain
 /// two? Only if the loss is a mean of per-sample terms and no layer mixes samples: cross-entropy with instance
 /// norm, yes (up to fp32 summation order); batch Dice (sums over batch and space before the ratio) or batch norm
 /// (statistics over the batch), no. docs/memory-model.md, "Gradient accumulation", explains why.
-@Suite(.serialized) struct AccumulationEquivalenceTests {
+@Suite(.serialized, .kernelExclusive) struct AccumulationEquivalenceTests {
     static let patch = Extent3(16, 16, 16)
 
     /// Two different samples: smooth-ish images and labels with a blob whose size differs between the samples.

@@ -4,7 +4,7 @@ import PatchTrain
 
 /// Damage the dataset's header checks cannot see, met while sampling: the case's file is named in an
 /// `InputError`, the process does not crash, and a trainer that meets it mid-step stays at its last step boundary.
-@Suite(.serialized) struct CorruptCaseTests {
+@Suite(.serialized, .kernelExclusive) struct CorruptCaseTests {
     static let extent = Extent3(20, 18, 16)
 
     /// A good one-hot case and a case whose image holds one NaN, or whose label map holds a label past the classes.

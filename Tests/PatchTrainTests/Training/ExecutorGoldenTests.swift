@@ -5,7 +5,7 @@ import PatchTrain
 /// The executor — the layer graph run on the kernels in one arena — against PyTorch float64's training step of
 /// the same small U-Net (`Fixtures/kernels/make_unet_step.py`: 16³ patch, batch 2, 2 classes, base 4 filters).
 /// Parameters, image and labels come from the fixture script's named streams, so both sides start equal.
-@Suite struct ExecutorGoldenTests {
+@Suite(.kernelExclusive) struct ExecutorGoldenTests {
     static func run(_ kind: NormalizationKind, activations: ElementType, recomputation: Bool = false) throws -> UNetStepResult {
         let configuration = UNetConfiguration(inputChannels: 1, classes: 2, baseFilters: 4, depth: 4, normalization: kind)
         let graph = LayerGraph(configuration: configuration, patch: Extent3(16, 16, 16), microBatch: 2, activationType: activations,

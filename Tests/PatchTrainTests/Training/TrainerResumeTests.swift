@@ -3,9 +3,9 @@ import Testing
 import PatchTrain
 
 /// A run interrupted by a checkpoint and continued by a new trainer ends with the same bits as one that ran
-/// straight through. Serialized: the kernels are deterministic only when nothing else changes OpenBLAS's
-/// thread count meanwhile.
-@Suite(.serialized) struct TrainerResumeTests {
+/// straight through. The kernels are deterministic only when no other test runs them meanwhile (OpenBLAS's
+/// thread count is global): hence `.kernelExclusive`, not just `.serialized`.
+@Suite(.serialized, .kernelExclusive) struct TrainerResumeTests {
     /// Accumulation 2 (so the step's two micro-batches and the running statistics are both exercised),
     /// augmentation on (its generator must be saved), a poly schedule (its position must be saved).
     static func options(totalSteps: Int) -> TrainingOptions {
