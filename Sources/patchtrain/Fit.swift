@@ -62,6 +62,15 @@ struct Fit: ParsableCommand {
     @Option(name: .customLong("checkpoint-every"), help: "Also save last/ every N steps (0: only at the end; default 50).")
     var checkpointEvery: Int?
 
+    @Option(name: .long, help: "Validation cases: a count (2) or share (0.2, 20%) set aside; default: a manifest's own list, else none.")
+    var validation: String?
+
+    @Option(name: .customLong("val-every"), help: "Validate every K steps, and after the last (default: once per epoch).")
+    var valEvery: Int?
+
+    @Option(name: .long, help: "Fix the patch (XxYxZ, multiples of 16) when planning here instead of searching.")
+    var patch: String?
+
     @Flag(name: .long, help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -77,12 +86,17 @@ struct Fit: ParsableCommand {
         if let schedule, LearningRateSchedule(rawValue: schedule) == nil { throw ValidationError("--schedule must be constant, poly or cosine") }
         if let loss, FitOptions.loss(loss) == nil { throw ValidationError("--loss must be dice, ce or dice+ce") }
         if let checkpointEvery, checkpointEvery < 0 { throw ValidationError("--checkpoint-every must be 0 or more") }
+        if let validation, ValidationSplit(parsing: validation) == nil { throw ValidationError("--validation '\(validation)' is not a count or a share") }
+        if let valEvery, valEvery < 1 { throw ValidationError("--val-every must be at least 1") }
+        if let patch, Extent3(parsing: patch) == nil { throw ValidationError("--patch '\(patch)' is not XxYxZ") }
+        if patch != nil && plan != nil { throw ValidationError("give --patch or --plan, not both") }
         if let resume {
             // A resumed run keeps its settings (config.json); only its length and its data's location may change.
             let fixed: [(String, Bool)] = [("--ram", ram != nil), ("--plan", plan != nil), ("--batch", batch != nil), ("--lr", lr != nil),
                                            ("--schedule", schedule != nil), ("--loss", loss != nil), ("--no-augment", noAugment),
                                            ("--norm", norm != nil), ("--recompute", recompute), ("--seed", seed != nil),
-                                           ("--out", out != nil), ("--checkpoint-every", checkpointEvery != nil)]
+                                           ("--out", out != nil), ("--checkpoint-every", checkpointEvery != nil),
+                                           ("--validation", validation != nil), ("--val-every", valEvery != nil), ("--patch", patch != nil)]
             if let given = fixed.first(where: \.1) {
                 throw ValidationError("\(given.0) cannot be given with --resume: \(resume)/config.json fixes the run's settings (only --steps, --epochs and --data may change)")
             }
@@ -103,6 +117,8 @@ struct Fit: ParsableCommand {
         }
         let report = FitProgress(run: run)
         run.onStep = report.update
+        run.onValidationStart = report.validationStarted
+        run.onValidationProgress = report.validationProgressed
         let outcome = try run.run()
         report.finish()
         signals.cancel()
@@ -117,11 +133,14 @@ struct Fit: ParsableCommand {
 
     private func startRun(stop: StopRequest) throws -> TrainingRun {
         let data = data!
-        let dataset = try Dataset(path: data)
-        let cases = try dataset.openSplit().training
-        let geometry = try DatasetGeometry(cases: cases, dataset: dataset)
-        let chosen = try FitOptions.choosePlan(plan: plan, ram: ram, geometry: geometry, batch: batch ?? 2,
-                                               normalization: NormalizationKind(rawValue: norm ?? "batch")!, recompute: recompute)
+        let dataset = try Dataset(path: data, split: validation.flatMap(ValidationSplit.init(parsing:)))
+        let split = try dataset.openSplit()
+        let cases = split.training
+        // The plan covers the largest volume of either split: validation infers whole volumes.
+        let geometry = try DatasetGeometry(cases: cases + split.validation, dataset: dataset)
+        let chosen = try FitOptions.choosePlan(plan: plan, ram: ram, patch: patch.flatMap(Extent3.init(parsing:)), geometry: geometry,
+                                               batch: batch ?? 2, normalization: NormalizationKind(rawValue: norm ?? "batch")!,
+                                               recompute: recompute)
         var configuration = RunConfiguration(
             data: data, cases: cases.map(\.id), steps: 100,
             stepsPerEpoch: RunConfiguration.stepsPerEpoch(trainingVoxels: cases.reduce(0) { $0 + $1.image.shape.spatial.volume }, plan: chosen),
@@ -129,7 +148,11 @@ struct Fit: ParsableCommand {
             loss: FitOptions.loss(loss ?? "dice")!, augmentation: noAugment ? nil : .standard, seed: seed ?? 0,
             effectiveBatch: chosen.effectiveBatch, budgetBytes: chosen.budgetBytes, checkpointEvery: checkpointEvery ?? 50)
         configuration.setLength(steps: steps, epochs: epochs)
-        return try TrainingRun.start(in: out ?? "patchtrain-run", plan: chosen, cases: cases, configuration: configuration,
+        configuration.validationCases = split.validation.map(\.id)
+        configuration.validationSplit = validation
+        configuration.validationEvery = split.validation.isEmpty ? nil : (valEvery ?? configuration.stepsPerEpoch)
+        return try TrainingRun.start(in: out ?? "patchtrain-run", plan: chosen, cases: cases, validationCases: split.validation,
+                                     configuration: configuration,
                                      indexCache: try ForegroundIndexCache(), stopRequest: stop)
     }
 }

@@ -14,8 +14,8 @@ enum FitOptions {
         }
     }
 
-    static func choosePlan(plan: String?, ram: String?, geometry: DatasetGeometry, batch: Int, normalization: NormalizationKind,
-                           recompute: Bool) throws -> MemoryPlan {
+    static func choosePlan(plan: String?, ram: String?, patch: Extent3?, geometry: DatasetGeometry, batch: Int,
+                           normalization: NormalizationKind, recompute: Bool) throws -> MemoryPlan {
         if let plan {
             let data: Data
             do { data = try Data(contentsOf: URL(fileURLWithPath: plan)) } catch { throw InputError(plan, "cannot read") }
@@ -34,11 +34,17 @@ enum FitOptions {
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: geometry.classes ?? 4,
                                               normalization: normalization)
         let planner = try MemoryPlanner.measured(configuration: configuration, volume: geometry.volume, effectiveBatch: batch)
-        switch planner.choose(budget: budget.bytes, recomputation: recompute) {
+        if let patch {
+            let m = configuration.patchMultiple
+            guard (0..<3).allSatisfy({ patch[$0] > 0 && patch[$0] % m == 0 }) else {
+                throw InputError("--patch \(patch)", "every edge must be a positive multiple of \(m)")
+            }
+        }
+        switch planner.choose(budget: budget.bytes, patch: patch, recomputation: recompute) {
         case .fits(let plan):
             return plan
         case .tooSmall(let smallest):
-            throw budget.tooSmall(smallest, planner: planner, patch: nil, recompute: recompute)
+            throw budget.tooSmall(smallest, planner: planner, patch: patch, recompute: recompute)
         }
     }
 }

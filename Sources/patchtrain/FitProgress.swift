@@ -7,6 +7,7 @@ final class FitProgress {
     private let bar: ProgressBar
     private let started = Date()
     private var lastLoss: Double?
+    private var validationBar: ProgressBar?
 
     init(run: TrainingRun) {
         self.run = run
@@ -16,10 +17,19 @@ final class FitProgress {
 
     func update(_ record: StepRecord) {
         lastLoss = record.loss
-        bar.update(completed: record.step, detail: String(format: "loss %.4f  %.2f Mvox/s  peak %@ of %@", record.loss,
+        validationBar?.finish()
+        validationBar = nil
+        let dice = (record.validationForegroundDice ?? run.lastValidation?.meanForegroundDice).map { String(format: "  val Dice %.3f", $0) } ?? ""
+        bar.update(completed: record.step, detail: String(format: "loss %.4f%@  %.2f Mvox/s  peak %@ of %@", record.loss, dice,
                                                           record.voxelsPerSecond / 1e6, ByteCount.format(record.peakResidentBytes),
                                                           ByteCount.format(run.plan.budgetBytes)))
     }
+
+    func validationStarted(passes: Int) {
+        validationBar = ProgressBar(label: "validate", total: passes, unit: "windows", quietPeriod: 1)
+    }
+
+    func validationProgressed(done: Int) { validationBar?.update(completed: done) }
 
     func finish() { bar.finish() }
 
@@ -28,7 +38,8 @@ final class FitProgress {
             steps: run.trainer.completedSteps - run.firstStep, totalSteps: run.trainer.completedSteps, seconds: Date().timeIntervalSince(started),
             finalLoss: lastLoss ?? .nan, predictedPeakBytes: run.plan.predictedPeakBytes,
             measuredPeakBytes: ProcessMemory.peakResidentBytes, budgetBytes: run.plan.budgetBytes,
-            checkpoint: run.folder.lastPath, weights: "\(run.folder.lastPath)/\(Checkpoint.weightsFile)")
+            checkpoint: run.folder.lastPath, weights: "\(run.folder.lastPath)/\(Checkpoint.weightsFile)",
+            validation: run.lastValidation, best: run.trainer.best)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -51,6 +62,8 @@ struct FitSummary: Encodable {
     let budgetBytes: Int
     let checkpoint: String
     let weights: String
+    let validation: Validator.Result?
+    let best: BestMetric?
 
     var text: String {
         let error = Double(predictedPeakBytes - measuredPeakBytes) / Double(measuredPeakBytes) * 100
@@ -62,5 +75,10 @@ struct FitSummary: Encodable {
             + "peak RSS measured \(ByteCount.format(measuredPeakBytes)), predicted \(ByteCount.format(predictedPeakBytes)) "
             + String(format: "(%+.1f%% of measured), budget %@\n", error, ByteCount.format(budgetBytes))
             + "weights: \(weights)\n"
+            + (validation.map { v in
+                "validation Dice per class (mean of \(v.caseIDs.count) case(s)): " + v.meanDice.map { String(format: "%.4f", $0) }.joined(separator: " ")
+                    + String(format: "; mean foreground %.4f\n", v.meanForegroundDice)
+            } ?? "")
+            + (best.map { String(format: "best: %@ %.4f at step %d (checkpoint best/)\n", $0.name, $0.value, $0.step) } ?? "")
     }
 }

@@ -25,6 +25,8 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// after the last step). Optional so that configurations written before validation existed still read.
     public var validationCases: [String]?
     public var validationEvery: Int?
+    /// `--validation` as given (nil: the manifest's list), so that a resume splits the dataset the same way.
+    public var validationSplit: String?
 
     public init(data: String, cases: [String], steps: Int, epochs: Int? = nil, stepsPerEpoch: Int, learningRate: Float,
                 schedule: LearningRateSchedule, loss: SegmentationLoss, augmentation: Augmentation?, seed: UInt64,

@@ -67,7 +67,8 @@ public final class TrainingRun {
         var configuration = try folder.readConfiguration()
         if let data { configuration.data = data }
         configuration.setLength(steps: steps, epochs: epochs)
-        let split = try Dataset(path: configuration.data, split: .count(configuration.validationCases?.count ?? 0)).openSplit()
+        let split = try Dataset(path: configuration.data, split: configuration.validationSplit.flatMap(ValidationSplit.init(parsing:)))
+            .openSplit()
         let cases = split.training
         guard cases.map(\.id) == configuration.cases, split.validation.map(\.id) == (configuration.validationCases ?? []) else {
             throw InputError(configuration.data, "its training cases (\(cases.count)) are not the \(configuration.cases.count) this run was started with (\(folder.configurationPath))")
