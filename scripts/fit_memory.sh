@@ -10,7 +10,7 @@ shift $(( $# >= 2 ? 2 : $# ))
 budgets=${*:-2G 8G}
 mkdir -p "$data"
 [ -d "$data/synth10" ] || "$bin/patchtrain" synth --out "$data/synth10" --cases 10 --shape 240x240x160 --seed 7 >/dev/null 2>&1
-echo "| budget | patch | micro-batch × accumulation | predicted | measured VmHWM | error | under budget | s/step | validation s |"
+echo "| budget | patch | micro-batch × accumulation | predicted | measured VmHWM | error | under budget | s/step | other s (setup, validation, saving) |"
 echo "|---|---|---|---|---|---|---|---|---|"
 for b in $budgets; do
     run="$data/fit-memory-$b"
