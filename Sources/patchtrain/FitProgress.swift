@@ -20,7 +20,9 @@ final class FitProgress {
         validationBar?.finish()
         validationBar = nil
         let dice = (record.validationForegroundDice ?? run.lastValidation?.meanForegroundDice).map { String(format: "  val Dice %.3f", $0) } ?? ""
-        bar.update(completed: record.step, detail: String(format: "loss %.4f%@  %.2f Mvox/s  peak %@ of %@", record.loss, dice,
+        let epochs = (run.configuration.steps + run.configuration.stepsPerEpoch - 1) / run.configuration.stepsPerEpoch
+        bar.update(completed: record.step, detail: String(format: "epoch %d/%d  loss %.4f%@  %.2f Mvox/s  peak %@ of %@",
+                                                          record.epoch, epochs, record.loss, dice,
                                                           record.voxelsPerSecond / 1e6, ByteCount.format(record.peakResidentBytes),
                                                           ByteCount.format(run.plan.budgetBytes)))
     }

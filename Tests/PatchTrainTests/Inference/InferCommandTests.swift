@@ -38,6 +38,18 @@ import Testing
         #expect(result.stdout.contains("peak RSS measured"))
     }
 
+    @Test func bratsOriginalShapeComesBackWhole() throws {
+        // 240×240×155: z is not a multiple of 16; the window passes the border and the output keeps the input's shape.
+        let scratch = TemporaryFolder()
+        try Self.image(Extent3(240, 240, 155), to: scratch.file("brats.npy"))
+        let result = try CLIRunner.run(["infer", "--model", Self.model, "--input", scratch.file("brats.npy"),
+                                        "--out", scratch.file("out"), "--window", "240x240x160", "--ram", "2G"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let labels = try NPYVolume(path: scratch.file("out/brats.npy"))
+        #expect(labels.shape == VolumeShape(x: 240, y: 240, z: 155))
+        #expect(labels.elementType == .uint8)
+    }
+
     @Test func niftiOutputKeepsTheInputGeometry() throws {
         let scratch = TemporaryFolder()
         let shape = VolumeShape(x: 20, y: 18, z: 17)
