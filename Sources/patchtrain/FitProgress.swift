@@ -42,17 +42,11 @@ final class FitProgress {
             measuredPeakBytes: ProcessMemory.peakResidentBytes, budgetBytes: run.plan.budgetBytes,
             checkpoint: run.folder.lastPath, weights: "\(run.folder.lastPath)/\(Checkpoint.weightsFile)",
             validation: run.lastValidation, best: run.trainer.best)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print(summary.text, terminator: "")
-        }
+        try summary.print(json: json)
     }
 }
 
-struct FitSummary: Encodable {
+struct FitSummary: CommandSummary {
     /// Steps trained by this process.
     let steps: Int
     /// Steps the run has completed in all (more than `steps` after a resume).

@@ -124,13 +124,7 @@ struct Infer: ParsableCommand {
                                    windowsPerBatch: plan.windowsPerBatch, cases: results,
                                    predictedPeakBytes: plan.predictedPeakBytes, measuredPeakBytes: ProcessMemory.peakResidentBytes,
                                    budgetBytes: budget.bytes)
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-        } else {
-            print(summary.text, terminator: "")
-        }
+        try summary.print(json: json)
     }
 }
 
@@ -143,7 +137,7 @@ struct InferredCase: Encodable {
     let seconds: Double
 }
 
-struct InferSummary: Encodable {
+struct InferSummary: CommandSummary {
     let plan: InferencePlan
     let window: String
     let overlap: Double
