@@ -66,7 +66,7 @@ public struct ForegroundIndex: Sendable, Equatable {
 
         let slabVoxels = extent.y * extent.z
         let plane = slabVoxels * mask.shape.channels * mask.elementType.byteSize
-        let releaseEvery = max(1, PatchSampler.mappedWindowBytes / max(plane, 1))
+        let releaseEvery = PatchSampler.planesPerRelease(planeBytes: plane)
         let slab = UnsafeMutablePointer<UInt8>.allocate(capacity: slabVoxels)
         defer { slab.deallocate() }
         for x in 0..<extent.x {

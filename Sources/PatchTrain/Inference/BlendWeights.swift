@@ -51,7 +51,4 @@ public struct BlendWeights: Sendable {
             }
         }
     }
-
-    /// The product of the three weights of window offset `(i, j, k)`.
-    public func weight(_ i: Int, _ j: Int, _ k: Int) -> Float { axis[0][i] * axis[1][j] * axis[2][k] }
 }

@@ -67,12 +67,7 @@ public final class PredictionWriter {
         precondition(x == planesWritten, "planes must come in order")
         let voxels = extent.y * extent.z
         let labels = wholeLabels.map { $0 + x * voxels } ?? planeLabels
-        for v in 0..<voxels {
-            let p = probabilities + v * classes
-            var best = 0
-            for k in 1..<classes where p[k] > p[best] { best = k }
-            labels[v] = UInt8(best)
-        }
+        Stitcher.labels(of: probabilities, classes: classes, count: voxels, into: labels)
         try labelWriter?.append(UnsafeBufferPointer(start: planeLabels, count: voxels))
         if let probabilityWriter, let planeProbabilities {
             Precision.narrow(probabilities, into: planeProbabilities, count: voxels * classes)

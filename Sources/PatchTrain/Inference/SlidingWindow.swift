@@ -30,7 +30,6 @@ public struct SlidingWindow: Hashable, Sendable {
     public var count: Int { starts.reduce(1) { $0 * $1.count } }
     /// The x-starts: one row of windows each.
     public var rows: [Int] { starts[0] }
-    public var windowsPerRow: Int { starts[1].count * starts[2].count }
 
     /// Origins of the windows of row `row` (an index into `rows`), y-major.
     public func origins(inRow row: Int) -> [Extent3] {
@@ -40,9 +39,7 @@ public struct SlidingWindow: Hashable, Sendable {
     /// The planes `[first, end)` along x that are final once row `row` has been added: up to the next row's start,
     /// or the rest of the volume after the last row.
     public func finishedPlanes(afterRow row: Int) -> Range<Int> {
-        let first = row == 0 ? 0 : rows[row]
-        let end = row + 1 < rows.count ? rows[row + 1] : volume.x
-        return first..<end
+        rows[row]..<(row + 1 < rows.count ? rows[row + 1] : volume.x)
     }
 
     /// Planes the stitching slab must hold: one window's depth, or the whole volume when that is shorter.

@@ -45,6 +45,18 @@ public final class Stitcher {
 
     public var isFinished: Bool { row == windowing.rows.count }
 
+    /// The label of each of `count` voxels of `(voxel, classes)` probabilities: the most probable class, the lowest
+    /// on ties. What every consumer of finished planes (output files, validation) takes.
+    public static func labels(of probabilities: UnsafePointer<Float>, classes: Int, count: Int,
+                              into labels: UnsafeMutablePointer<UInt8>) {
+        for v in 0..<count {
+            let p = probabilities + v * classes
+            var best = 0
+            for k in 1..<classes where p[k] > p[best] { best = k }
+            labels[v] = UInt8(best)
+        }
+    }
+
     /// Adds one window of the current row: `probabilities` is `(wx, wy, wz, classes)` C-order over the whole
     /// window, as the network produced it for the input mirrored along `mirrored` (it is read back mirrored, so it
     /// lands unmirrored), scaled by `scale` (1/8 for each of the eight test-time mirrorings). Voxels past the
@@ -62,17 +74,12 @@ public final class Stitcher {
                     let sj = mirrored.contains(axis: 1) ? w.y - 1 - j : j
                     let weight = ax[i] * ay[j] * scale
                     let destination = slab + ((plane * v.y + origin.y + j) * v.z + origin.z) * c
-                    let source = probabilities + (si * w.y + sj) * w.z * c
-                    if mirrored.contains(axis: 2) {
-                        for k in 0..<depth {
-                            let wk = weight * az[k], s = source + (w.z - 1 - k) * c, d = destination + k * c
-                            for q in 0..<c { d[q] += wk * s[q] }
-                        }
-                    } else {
-                        for k in 0..<depth {
-                            let wk = weight * az[k], s = source + k * c, d = destination + k * c
-                            for q in 0..<c { d[q] += wk * s[q] }
-                        }
+                    // Mirrored along z, the window's line is read backwards.
+                    let line = probabilities + (si * w.y + sj) * w.z * c
+                    let (first, step) = mirrored.contains(axis: 2) ? (line + (w.z - 1) * c, -c) : (line, c)
+                    for k in 0..<depth {
+                        let wk = weight * az[k], s = first + k * step, d = destination + k * c
+                        for q in 0..<c { d[q] += wk * s[q] }
                     }
                 }
             }

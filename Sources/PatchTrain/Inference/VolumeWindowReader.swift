@@ -37,7 +37,7 @@ public final class VolumeWindowReader {
         }
         if inside != box { destination.update(repeating: 0, count: total) }
         let plane = volume.shape.y * volume.shape.z * channels * volume.elementType.byteSize
-        let releaseEvery = max(1, PatchSampler.mappedWindowBytes / max(plane, 1))
+        let releaseEvery = PatchSampler.planesPerRelease(planeBytes: plane)
         let (sy, sz) = (inside.size.y, inside.size.z)
         let offset = Extent3(inside.origin.x - origin.x, inside.origin.y - origin.y, inside.origin.z - origin.z)
         for ix in 0..<inside.size.x {

@@ -46,9 +46,8 @@ public final class Executor: @unchecked Sendable {
     /// `(batch, x, y, z, classes)` fp32 inside the arena, valid until the next call.
     public func forward(image: UnsafePointer<Float16>) -> UnsafePointer<Float> {
         precondition(graph.mode == .inference, "forward needs an inference graph")
-        let noLabels = UnsafePointer<UInt8>(bitPattern: 1)!  // never read: inference graphs have no loss
         for op in graph.operations {
-            _ = run(op, image: image, labels: noLabels)
+            _ = run(op, image: image, labels: nil)
         }
         return UnsafePointer(pointer(logitsTensor).assumingMemoryBound(to: Float.self))
     }
@@ -94,7 +93,8 @@ public final class Executor: @unchecked Sendable {
 
     // MARK: Operations
 
-    private func run(_ op: OperationSpec, image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>) -> Double {
+    /// `labels` is nil for an inference graph, which has no loss.
+    private func run(_ op: OperationSpec, image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>?) -> Double {
         let workspace = op.workspace.map { pointer($0) } ?? arena.base
         let batch = graph.microBatch
         switch op.kind {
@@ -209,6 +209,7 @@ public final class Executor: @unchecked Sendable {
 
         case .softmaxLoss(let logitsID, let labelsID):
             precondition(labelsID == labelTensor)
+            guard let labels else { preconditionFailure("a loss needs labels") }
             let logits = tensor(logitsID, image: image)
             // The gradient overwrites the logits chunk by chunk, after each chunk's softmax is taken.
             return SoftmaxLoss(loss: loss, batch: batch, extent: logits.extent, classes: logits.channels)

@@ -268,8 +268,11 @@ public final class PatchSampler: @unchecked Sendable {
         func plane(_ volume: any VolumeSource) -> Int {
             volume.shape.y * volume.shape.z * volume.shape.channels * volume.elementType.byteSize
         }
-        return max(1, mappedWindowBytes / max(plane(trainingCase.image), plane(trainingCase.mask), 1))
+        return planesPerRelease(planeBytes: max(plane(trainingCase.image), plane(trainingCase.mask)))
     }
+
+    /// How many planes of `planeBytes` a reader may map before giving the pages back (at least one).
+    public static func planesPerRelease(planeBytes: Int) -> Int { max(1, mappedWindowBytes / max(planeBytes, 1)) }
 
     /// Bytes of the sampler's own scratch for a patch shape (counted by `DataPipelineMemory`).
     public static func scratchBytes(patch: Extent3, channels: Int) -> Int {

@@ -56,14 +56,9 @@ public final class Validator {
             let voxels = extent.y * extent.z
             var passes = 0
             let maskPlane = extent.y * extent.z * item.mask.shape.channels * item.mask.elementType.byteSize
-            let releaseEvery = max(1, PatchSampler.mappedWindowBytes / max(maskPlane, 1))
+            let releaseEvery = PatchSampler.planesPerRelease(planeBytes: maskPlane)
             try inference.infer(item.image, plane: { x, probabilities in
-                for v in 0..<voxels {
-                    let p = probabilities + v * classes
-                    var best = 0
-                    for k in 1..<classes where p[k] > p[best] { best = k }
-                    predicted[v] = UInt8(best)
-                }
+                Stitcher.labels(of: probabilities, classes: classes, count: voxels, into: predicted)
                 item.mask.readLabels(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, extent.y, extent.z)), into: truth)
                 if x % releaseEvery == releaseEvery - 1 { item.mask.releasePages() }
                 confusion.add(truth: truth, predicted: predicted, count: voxels)
