@@ -33,7 +33,8 @@ deps:
 	fi
 
 test: deps
-	$(SWIFT) test $(RELEASE) --disable-testable-imports
+	python3 scripts/check_layers.py > /dev/null
+	$(SWIFT) test $(RELEASE)
 
 demo: build
 	bash scripts/demo.sh $(BIN)/patchtrain $(DEMO_DIR)

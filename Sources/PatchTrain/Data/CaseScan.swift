@@ -1,7 +1,7 @@
 /// One pass over a case's voxels: are they usable, and what do they hold.
 ///
 /// Reads one x-plane at a time (`y·z·channels` floats), so memory stays at one plane whatever the volume's size,
-/// and hands the mapped pages back every `releaseInterval` bytes and at the end.
+/// and hands the mapped pages back as `PageWindow` says and at the end.
 public struct CaseScan: Sendable {
     public let id: String
     /// Voxels per class (index = class); voxels whose mask is invalid are not counted.
@@ -27,9 +27,6 @@ public struct CaseScan: Sendable {
         }
     }
 
-    /// Bytes of file read between page releases.
-    static let releaseInterval = 32 << 20
-
     /// Scans `trainingCase`. `classes` bounds label values (and must match one-hot channels, which `Dataset.check`
     /// ensures); nil accepts labels 0...255 and counts as many classes as the largest label needs.
     public init(_ trainingCase: TrainingCase, classes: Int?) {
@@ -54,7 +51,7 @@ public struct CaseScan: Sendable {
         var sum = 0.0
         var finite = 0
         var firstBad: (Int, Int, Int)?
-        var sinceRelease = 0
+        let pages = PageWindow(xPlanesOf: [image])
         for x in 0..<shape.x {
             image.read(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, shape.y, shape.z)), into: plane)
             // Per-plane partial sums keep the Double accumulation cheap and accurate.
@@ -77,11 +74,7 @@ public struct CaseScan: Sendable {
             sum += Double(planeSum)
             finite += planeValues - planeBad
             nonFiniteValues += planeBad
-            sinceRelease += planeValues * image.elementType.byteSize
-            if sinceRelease >= CaseScan.releaseInterval {
-                image.releasePages()
-                sinceRelease = 0
-            }
+            if pages.releasesAfter(plane: x) { image.releasePages() }
         }
         if finite > 0 {
             imageMinimum = low
@@ -99,7 +92,7 @@ public struct CaseScan: Sendable {
         let plane = UnsafeMutablePointer<Float>.allocate(capacity: shape.y * shape.z * c)
         defer { plane.deallocate() }
         var firstBad: (voxel: (Int, Int, Int), why: String)?
-        var sinceRelease = 0
+        let pages = PageWindow(xPlanesOf: [mask])
         // Training stores labels as UInt8, so 256 classes is the ceiling whatever the caller says.
         let labelLimit = min(classes ?? 256, 256)
         for x in 0..<shape.x {
@@ -139,11 +132,7 @@ public struct CaseScan: Sendable {
                     if firstBad == nil { firstBad = ((x, voxel / shape.z, voxel % shape.z), why) }
                 }
             }
-            sinceRelease += shape.y * shape.z * c * mask.elementType.byteSize
-            if sinceRelease >= CaseScan.releaseInterval {
-                mask.releasePages()
-                sinceRelease = 0
-            }
+            if pages.releasesAfter(plane: x) { mask.releasePages() }
         }
         if let (voxel, why) = firstBad {
             let count = "\(invalidMaskVoxels) voxel\(invalidMaskVoxels == 1 ? "" : "s")"

@@ -20,6 +20,8 @@ public struct ForegroundIndex: Sendable, Equatable {
 
     /// As in nnU-Net: enough points to cover a tumour's shape, small enough to keep many volumes' indexes.
     public static let defaultMaximumPerClass = 10_000
+    /// How many cases' indexes a sampler keeps in memory by default (counted by `DataPipelineMemory`).
+    public static let defaultResidentLimit = 64
 
     public init(extent: Extent3, classCount: Int, maximumPerClass: Int, voxelCounts: [Int], locations: [[UInt32]]) {
         precondition(voxelCounts.count == max(classCount - 1, 0) && locations.count == voxelCounts.count, "one entry per foreground class")
@@ -65,8 +67,7 @@ public struct ForegroundIndex: Sendable, Equatable {
         var largestLabel = 0
 
         let slabVoxels = extent.y * extent.z
-        let plane = slabVoxels * mask.shape.channels * mask.elementType.byteSize
-        let releaseEvery = PatchSampler.planesPerRelease(planeBytes: plane)
+        let pages = PageWindow(xPlanesOf: [mask])
         let slab = UnsafeMutablePointer<UInt8>.allocate(capacity: slabVoxels)
         defer { slab.deallocate() }
         for x in 0..<extent.x {
@@ -79,7 +80,7 @@ public struct ForegroundIndex: Sendable, Equatable {
                 thinners[label - 1].offer(base + UInt32(i))
             }
             // Pages of the slabs already read are not needed again; keep RSS to the sampler's window.
-            if (x + 1) % releaseEvery == 0 { mask.releasePages() }
+            if pages.releasesAfter(plane: x) { mask.releasePages() }
         }
         mask.releasePages()
 

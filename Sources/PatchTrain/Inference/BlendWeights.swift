@@ -1,14 +1,5 @@
 import Foundation
 
-/// How overlapping windows are weighted where they meet.
-public enum BlendMode: String, Sendable, Codable, CaseIterable {
-    /// Gaussian importance, σ = window/8 on each axis, peak 1 at the centre (nnU-Net's and MONAI's default): the
-    /// window's centre, where the network saw the most context, outweighs its borders.
-    case gaussian
-    /// Every voxel of every window counts the same: a plain average of the windows covering a voxel.
-    case constant
-}
-
 /// Per-axis window weights and, per axis of the volume, the sum of the weights of every window covering a plane.
 ///
 /// Both blends are separable, `w(i, j, k) = wx(i)·wy(j)·wz(k)`, and the windows form a grid, so the total weight

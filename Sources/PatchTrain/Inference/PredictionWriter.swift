@@ -56,12 +56,6 @@ public final class PredictionWriter {
         planeProbabilities?.deallocate()
     }
 
-    /// Bytes of the buffers for these settings (what `InferenceOutput` counts).
-    public static func bufferBytes(extent: Extent3, classes: Int, format: LabelFormat, probabilities: Bool) -> Int {
-        let plane = extent.y * extent.z
-        return plane + (format == .nifti ? extent.volume : 0) + (probabilities ? plane * classes * 2 : 0)
-    }
-
     /// Takes the next x-plane of probabilities, `(y, z, classes)`.
     public func append(plane x: Int, probabilities: UnsafeMutablePointer<Float>) throws {
         precondition(x == planesWritten, "planes must come in order")

@@ -18,12 +18,7 @@ public final class Stitcher {
     private var slabStart = 0
     public private(set) var row = 0
 
-    /// Bytes of the slab for these settings.
-    public static func bytes(windowing: SlidingWindow, classes: Int) -> Int {
-        windowing.slabPlanes * windowing.volume.y * windowing.volume.z * classes * MemoryLayout<Float>.size
-    }
-
-    /// `storage`: memory for the slab (at least `bytes(...)`), for a caller that has it to lend; otherwise the
+    /// `storage`: memory for the slab (at least `InferenceMemory.stitchSlabBytes`), for a caller that has it to lend; otherwise the
     /// stitcher allocates its own.
     public init(windowing: SlidingWindow, classes: Int, blend: BlendMode, storage: UnsafeMutableRawPointer? = nil) {
         self.windowing = windowing

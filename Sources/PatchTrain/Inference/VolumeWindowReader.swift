@@ -1,7 +1,7 @@
 /// Reads windows of an image volume as the network's fp16 input: the part inside the volume from disk (widened to
 /// Float by the volume, narrowed to fp16 here), zeros past the border — the same values training patches hold.
 /// Reads one x-slab at a time, and gives the file's pages back every few planes, so neither scratch nor mapped
-/// pages grow with the window (see `PatchSampler.mappedWindowBytes`).
+/// pages grow with the window (see `PageWindow`).
 public final class VolumeWindowReader {
     public let window: Extent3
     public let channels: Int
@@ -17,14 +17,6 @@ public final class VolumeWindowReader {
 
     deinit { scratch.deallocate() }
 
-    /// Scratch bytes: one `(1, y, z, c)` Float slab.
-    public static func scratchBytes(window: Extent3, channels: Int) -> Int {
-        window.y * window.z * channels * MemoryLayout<Float>.size
-    }
-
-    /// Mapped file bytes reading a window holds at most: the release window plus a folio at either end.
-    public static let mappedBytes = PatchSampler.mappedWindowBytes + 2 * (2 << 20)
-
     /// Fills `destination` (`window.volume × channels` fp16, `(x, y, z, c)`) with the window at `origin`. Throws
     /// `InputError` naming the file and voxel when a value is NaN or infinite (it would poison every window near it).
     public func read(_ volume: any VolumeSource, origin: Extent3, into destination: UnsafeMutablePointer<Float16>) throws {
@@ -36,12 +28,10 @@ public final class VolumeWindowReader {
             return
         }
         if inside != box { destination.update(repeating: 0, count: total) }
-        let plane = volume.shape.y * volume.shape.z * channels * volume.elementType.byteSize
-        let releaseEvery = PatchSampler.planesPerRelease(planeBytes: plane)
+        let pages = PageWindow(xPlanesOf: [volume])
         let (sy, sz) = (inside.size.y, inside.size.z)
         let offset = Extent3(inside.origin.x - origin.x, inside.origin.y - origin.y, inside.origin.z - origin.z)
         for ix in 0..<inside.size.x {
-            if ix > 0 && ix % releaseEvery == 0 { volume.releasePages() }
             volume.read(Box3(origin: Extent3(inside.origin.x + ix, inside.origin.y, inside.origin.z), size: Extent3(1, sy, sz)),
                         into: scratch)
             try checkFinite(volume, count: sy * sz * channels, plane: inside.origin.x + ix, origin: inside.origin, size: inside.size)
@@ -49,6 +39,7 @@ public final class VolumeWindowReader {
                 let voxel = ((offset.x + ix) * window.y + offset.y + iy) * window.z + offset.z
                 Precision.narrow(scratch + iy * sz * channels, into: destination + voxel * channels, count: sz * channels)
             }
+            if pages.releasesAfter(plane: ix) { volume.releasePages() }
         }
         volume.releasePages()
     }

@@ -65,8 +65,17 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
         gradientBytes = weights
         optimizerBytes = 2 * weights
         runningStatisticsBytes = 2 * graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
-        checkpointScratchBytes = CheckpointScratch.bytes(
+        checkpointScratchBytes = PersistentMemory.checkpointScratchBytes(
             largestParameterElements: graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0)
+    }
+
+    /// The compressed-bytes buffer between the zstd context and the file. zstd's own recommendation for a streaming
+    /// output buffer is one block (128 KiB); any size works.
+    public static let checkpointIOBytes = 128 << 10
+
+    /// `CheckpointScratch` for a network whose largest fp32 parameter has `largestParameterElements` values.
+    public static func checkpointScratchBytes(largestParameterElements: Int) -> Int {
+        max(largestParameterElements, 1) * MemoryLayout<Float>.size + ZstdStreaming.workspaceBytes + checkpointIOBytes
     }
 }
 

@@ -35,7 +35,6 @@ public final class PatchSampler: @unchecked Sendable {
 
     /// nnU-Net's default share of foreground-centred patches.
     public static let defaultForegroundFraction = 1.0 / 3.0
-    public static let defaultResidentIndexLimit = 64
 
     private var generator: SeededGenerator
     private var augmentationGenerator: SeededGenerator
@@ -50,7 +49,7 @@ public final class PatchSampler: @unchecked Sendable {
         cases: [TrainingCase], patch: Extent3, seed: UInt64,
         foregroundFraction: Double = PatchSampler.defaultForegroundFraction,
         indexCache: ForegroundIndexCache? = nil,
-        residentIndexLimit: Int = PatchSampler.defaultResidentIndexLimit,
+        residentIndexLimit: Int = ForegroundIndex.defaultResidentLimit,
         augmentation: Augmentation? = nil,
         classes: Int? = nil
     ) {
@@ -162,12 +161,8 @@ public final class PatchSampler: @unchecked Sendable {
         let labels = slabScratch.labels
         let image = patch.image.baseAddress!
         let labelOut = patch.labels.baseAddress!
-        let releaseEvery = PatchSampler.slabsPerRelease(trainingCase)
+        let pages = PageWindow(xPlanesOf: [trainingCase.image, trainingCase.mask])
         for ix in 0..<inside.size.x {
-            if ix > 0 && ix % releaseEvery == 0 {
-                trainingCase.image.releasePages()
-                trainingCase.mask.releasePages()
-            }
             let slab = Box3(origin: Extent3(inside.origin.x + ix, inside.origin.y, inside.origin.z), size: Extent3(1, sy, sz))
             trainingCase.image.read(slab, into: values)
             trainingCase.mask.readLabels(slab, into: labels)
@@ -177,6 +172,10 @@ public final class PatchSampler: @unchecked Sendable {
                 let voxel = (px * py + offset.y + iy) * pz + offset.z
                 narrow(values + iy * sz * c, into: image + voxel * c, count: sz * c)
                 (labelOut + voxel).update(from: labels + iy * sz, count: sz)
+            }
+            if pages.releasesAfter(plane: ix) {
+                trainingCase.image.releasePages()
+                trainingCase.mask.releasePages()
             }
         }
     }
@@ -250,34 +249,6 @@ public final class PatchSampler: @unchecked Sendable {
             throw RuntimeFailure("case \(trainingCase.id): \(error)")
         }
     }
-
-    /// Mapped bytes a volume may hold between releases while a patch is read.
-    ///
-    /// A box's pages are not just the bytes it reads: the kernel maps whole folios of the page cache (up to
-    /// 2 MiB) around each fault, so reading a 128³ box maps nearly its whole span in the file — every
-    /// `(y, z, c)` plane it crosses, about 98 MiB for a BraTS image and one-hot float32 mask. Releasing every
-    /// few planes bounds that to this window (plus the folios at its ends) per volume.
-    public static let mappedWindowBytes = 8 << 20
-
-    /// Upper bound on the mapped file bytes reading one patch holds at once: two volumes (image and mask), each
-    /// the window plus a folio at either end.
-    public static let mappedBytesPerPatch = 2 * (mappedWindowBytes + 2 * (2 << 20))
-
-    /// How many x-slabs fit the window for the larger of the case's two volumes (at least one).
-    static func slabsPerRelease(_ trainingCase: TrainingCase) -> Int {
-        func plane(_ volume: any VolumeSource) -> Int {
-            volume.shape.y * volume.shape.z * volume.shape.channels * volume.elementType.byteSize
-        }
-        return planesPerRelease(planeBytes: max(plane(trainingCase.image), plane(trainingCase.mask)))
-    }
-
-    /// How many planes of `planeBytes` a reader may map before giving the pages back (at least one).
-    public static func planesPerRelease(planeBytes: Int) -> Int { max(1, mappedWindowBytes / max(planeBytes, 1)) }
-
-    /// Bytes of the sampler's own scratch for a patch shape (counted by `DataPipelineMemory`).
-    public static func scratchBytes(patch: Extent3, channels: Int) -> Int {
-        SlabScratch.byteCount(patch: patch, channels: channels)
-    }
 }
 
 /// fp32 → fp16 with round-to-nearest-even; a plain loop the compiler turns into vcvtps2ph with F16C.
@@ -286,7 +257,8 @@ private func narrow(_ source: UnsafePointer<Float>, into destination: UnsafeMuta
     for i in 0..<count { destination[i] = Float16(source[i]) }
 }
 
-/// One `(1, y, z)` slab of Float image values and of labels: the only buffers reading a patch needs.
+/// One `(1, y, z)` slab of Float image values and of labels: the only buffers reading a patch needs
+/// (`DataPipelineMemory.samplerScratchBytes` counts them).
 private final class SlabScratch {
     let values: UnsafeMutablePointer<Float>
     let labels: UnsafeMutablePointer<UInt8>
@@ -297,10 +269,6 @@ private final class SlabScratch {
         values.initialize(repeating: 0, count: voxels * channels)
         labels = .allocate(capacity: voxels)
         labels.initialize(repeating: 0, count: voxels)
-    }
-
-    static func byteCount(patch: Extent3, channels: Int) -> Int {
-        patch.y * patch.z * (channels * MemoryLayout<Float>.size + MemoryLayout<UInt8>.size)
     }
 
     deinit {

@@ -55,12 +55,11 @@ public final class Validator {
             var confusion = ConfusionMatrix(size: 256)
             let voxels = extent.y * extent.z
             var passes = 0
-            let maskPlane = extent.y * extent.z * item.mask.shape.channels * item.mask.elementType.byteSize
-            let releaseEvery = PatchSampler.planesPerRelease(planeBytes: maskPlane)
+            let pages = PageWindow(xPlanesOf: [item.mask])
             try inference.infer(item.image, plane: { x, probabilities in
                 Stitcher.labels(of: probabilities, classes: classes, count: voxels, into: predicted)
                 item.mask.readLabels(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, extent.y, extent.z)), into: truth)
-                if x % releaseEvery == releaseEvery - 1 { item.mask.releasePages() }
+                if pages.releasesAfter(plane: x) { item.mask.releasePages() }
                 confusion.add(truth: truth, predicted: predicted, count: voxels)
             }, progress: { done, _ in passes = done; progress(before + done) })
             item.mask.releasePages()

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct DatasetScanTests {
     /// A hand-counted dataset: 2x2x2 volumes, classes known voxel by voxel.

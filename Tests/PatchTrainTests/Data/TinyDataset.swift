@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// Writes small datasets for tests: `images/` + `masks/` folders of `.npy` files, or arbitrary files.
 struct TinyDataset {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct NIfTIHeaderTests {
     private func parse(_ bytes: [UInt8], file: String = "x.nii") throws -> NIfTIHeader {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Checks the reader against nibabel: `Fixtures/nifti/make_fixtures.py` wrote the files and recorded in
 /// `expected.json` the values (scaling applied) and affines nibabel reads back from them.

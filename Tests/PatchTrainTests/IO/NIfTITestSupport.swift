@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// Helpers shared by the NIfTI tests: raw element bytes in NIfTI order, and hand-built headers.
 enum NIfTITestBytes {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct NIfTIVolumeTests {
     static let types: [ElementType] = [.uint8, .int8, .int16, .uint16, .int32, .uint32, .int64, .float32, .float64]

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct NIfTIWriterTests {
     /// A reference header with an oblique qform and a different sform, both of which must survive.

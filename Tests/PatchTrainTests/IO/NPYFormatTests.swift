@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// The reader against hand-built files: every dtype in every header version, Fortran order, boxes, refusals.
 @Suite struct NPYFormatTests {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct NPYTests {
     @Test func float32RoundTripReadsBackEveryVoxel() throws {

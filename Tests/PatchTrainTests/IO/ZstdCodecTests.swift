@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct ZstdCodecTests {
     @Test func roundTripsBytes() throws {

@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 import Testing
 
 /// Inference against PyTorch: `Fixtures/inference/make_fixture.py` saved a small UNet3D with

@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 import Testing
 
 /// The stitcher against known predictors: where every window says the same thing about a voxel, the stitched

@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct BLASCoreTypeTests {
     @Test func picksTheKernelFamilyFromCPUFlags() {

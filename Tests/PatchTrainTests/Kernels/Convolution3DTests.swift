@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// A decoder-like layer: two sources concatenated (2 + 3 channels), the second read through a normalised ReLU,
 /// batch 2, an uneven extent so that every padding edge differs, and small tiles so that many tiles (of two rows)

@@ -1,4 +1,4 @@
-import PatchTrain
+@testable import PatchTrain
 
 /// Direct (loop-nest) 3×3×3 "same" convolution in fp64, written independently of the kernels, from the definition
 /// out[n,u,co] = b[co] + Σ_{k,ci} in[n,u+k−1,ci] · w[k,ci,co] with zero padding; weights `[kx][ky][kz][ci][co]`.

@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// Arrays written by `Fixtures/kernels/make_golden.py` (PyTorch, float64, saved as float32).
 enum GoldenFixture {

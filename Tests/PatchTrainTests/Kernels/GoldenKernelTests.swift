@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Each kernel against PyTorch (float64) on the same inputs, with activations and activation gradients stored in
 /// fp16 as in training. The fixtures' inputs are fp16-representable, so storage loses nothing on the way in; what

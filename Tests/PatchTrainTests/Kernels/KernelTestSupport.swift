@@ -1,4 +1,4 @@
-import PatchTrain
+@testable import PatchTrain
 
 /// A tensor that owns its memory, for tests: kernels see it through `view`.
 final class OwnedTensor {

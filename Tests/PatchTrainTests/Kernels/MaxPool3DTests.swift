@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite(.kernelExclusive) struct MaxPool3DTests {
     let batch = 2, extent = Extent3(4, 2, 6), channels = 3

@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// relu(γ·(y − μ)/√(σ² + ε) + β) in fp64, statistics over batch and space (BatchNorm) or space (InstanceNorm).
 private func referenceNormalizedReLU(_ y: [Double], kind: NormalizationKind, batch: Int, voxels: Int, channels: Int,

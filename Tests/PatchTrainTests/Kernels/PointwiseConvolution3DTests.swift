@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite(.kernelExclusive) struct PointwiseConvolution3DTests {
     let batch = 2, extent = Extent3(2, 3, 4), cin = 5, cout = 3

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// The definitions, in fp64: softmax over channels, then torch_unet.py's dice_loss (smooth 1e-6) and/or the mean
 /// cross-entropy.

@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite(.kernelExclusive) struct TransposedConvolution3DTests {
     let batch = 2, extent = Extent3(2, 3, 2), cin = 3, cout = 2

@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Workspace sizes for layout tests: a fixed scratch per convolution, so layouts exercise workspace tensors.
 private func testWorkspace(_ kind: OperationKind, _ graph: LayerGraph) -> Int {

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct MemoryPlannerTests {
     /// The planner as `plan` builds it, with a fixed runtime baseline so the tests do not depend on this process.

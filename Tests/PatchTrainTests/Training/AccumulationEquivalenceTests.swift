@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Is accumulating two micro-batches of one (and dividing by two, as Adam does) the same as one micro-batch of
 /// two? Only if the loss is a mean of per-sample terms and no layer mixes samples: cross-entropy with instance

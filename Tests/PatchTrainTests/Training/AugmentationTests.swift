@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct AugmentationTests {
     /// A patch whose image encodes each voxel's position (and the channel) and whose label is a function of the

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// The checkpoint folder on its own: what it holds, what loading refuses, and that a write cut short — by a full
 /// disk or a crash between renames — leaves the previous checkpoint whole.
@@ -219,7 +219,7 @@ import PatchTrain
         let graph = LayerGraph(configuration: UNetConfiguration(), patch: Extent3(16, 16, 16), microBatch: 1)
         let largest = graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max()!
         #expect(PersistentMemory(graph: graph).checkpointScratchBytes
-                == largest * 4 + ZstdStreaming.workspaceBytes + CheckpointScratch.ioBytes)
+                == largest * 4 + ZstdStreaming.workspaceBytes + PersistentMemory.checkpointIOBytes)
         // Bounded, and small beside the 7 MiB conversion buffer it sits next to.
         #expect(ZstdStreaming.workspaceBytes < 2 << 20)
     }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Damage the dataset's header checks cannot see, met while sampling: the case's file is named in an
 /// `InputError`, the process does not crash, and a trainer that meets it mid-step stays at its last step boundary.

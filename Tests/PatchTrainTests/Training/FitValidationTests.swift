@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 import Testing
 
 /// Validation inside `fit`, and the promise that `infer` + `evaluate` on the validation cases give back the Dice

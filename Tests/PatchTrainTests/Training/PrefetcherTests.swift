@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct PrefetcherTests {
     private func contents(_ patch: Patch) -> (PatchDraw, [Float16], [UInt8]) {

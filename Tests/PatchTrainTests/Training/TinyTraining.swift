@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// Small training configurations that run in a fraction of a second per step even in debug builds: the seed
 /// network's shape at base 4 filters on 16³ patches.

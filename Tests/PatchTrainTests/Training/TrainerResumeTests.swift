@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// A run interrupted by a checkpoint and continued by a new trainer ends with the same bits as one that ran
 /// straight through. The kernels are deterministic only when no other test runs them meanwhile (OpenBLAS's

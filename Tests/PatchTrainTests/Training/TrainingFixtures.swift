@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// Small cases written with NPYWriter: an image whose every value tells where it came from, and a one-hot
 /// mask (or a label map) with a few small foreground boxes.

@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// The PyTorch reference of one small U-Net training step (`Fixtures/kernels/make_unet_step.py`): 16³ patch,
 /// batch 2, 2 classes, base 4 filters. Parameters, image and labels are not stored: both sides generate them from

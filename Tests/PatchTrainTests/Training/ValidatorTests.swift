@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 import Testing
 
 /// The validator runs sliding-window inference inside a borrowed training arena: its Dice must be exactly what

@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 import Testing
 
 /// `patchtrain infer` as a user runs it, with the small PyTorch-saved model of `Fixtures/inference`.

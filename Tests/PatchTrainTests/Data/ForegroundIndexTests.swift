@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct ForegroundIndexTests {
     private func tumourCase(_ folder: TemporaryFolder, labelMap: Bool = false) throws -> TrainingCase {

@@ -39,12 +39,10 @@ public struct InferencePlanner: Sendable {
             arenaBytes: layout.size,
             arenaPeakOperation: graph.operations[layout.peakOperation].name,
             inputBytes: windowsPerBatch * window.volume * configuration.inputChannels * MemoryLayout<Float16>.size,
-            readerBytes: VolumeWindowReader.scratchBytes(window: window, channels: configuration.inputChannels)
-                + VolumeWindowReader.mappedBytes,
-            stitchBytes: Stitcher.bytes(windowing: windowing, classes: configuration.classes),
-            outputBytes: PredictionWriter.bufferBytes(extent: volume, classes: configuration.classes,
-                                                      format: output.labelsWholeVolume ? .nifti : .npy,
-                                                      probabilities: output.probabilities))
+            readerBytes: InferenceMemory.readerScratchBytes(window: window, channels: configuration.inputChannels)
+                + PageWindow.mappedBytes,
+            stitchBytes: InferenceMemory.stitchSlabBytes(windowing: windowing, classes: configuration.classes),
+            outputBytes: InferenceMemory.outputBufferBytes(extent: volume, classes: configuration.classes, output: output))
         return InferencePlan(configuration: configuration, volume: volume, window: window, windowsPerBatch: windowsPerBatch,
                              overlap: overlap, blend: blend, mirroring: mirroring, output: output, budgetBytes: budget,
                              fixed: fixed, memory: memory, flopsPerBatch: graph.operations.reduce(0) { $0 + $1.flops })

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 @Suite struct SyntheticDatasetTests {
     static let shape = Extent3(40, 36, 32)

@@ -28,6 +28,15 @@ public struct InferencePlan: Hashable, Codable, Sendable {
     public var flopsPerBatch: Double
 }
 
+/// How overlapping windows are weighted where they meet.
+public enum BlendMode: String, Sendable, Codable, CaseIterable {
+    /// Gaussian importance, σ = window/8 on each axis, peak 1 at the centre (nnU-Net's and MONAI's default): the
+    /// window's centre, where the network saw the most context, outweighs its borders.
+    case gaussian
+    /// Every voxel of every window counts the same: a plain average of the windows covering a voxel.
+    case constant
+}
+
 /// What an inference run writes, which decides the output buffers it holds.
 public struct InferenceOutput: Hashable, Codable, Sendable {
     /// NIfTI stores x fastest, so a NIfTI label map is assembled whole (1 byte per voxel) and written at the end;
@@ -62,4 +71,22 @@ public struct InferenceMemory: Hashable, Codable, Sendable {
     public var outputBytes: Int
 
     public var workingBytes: Int { arenaBytes + inputBytes + readerBytes + stitchBytes + outputBytes }
+
+    /// `VolumeWindowReader`'s scratch: one `(1, y, z, c)` Float slab of the window.
+    public static func readerScratchBytes(window: Extent3, channels: Int) -> Int {
+        window.y * window.z * channels * MemoryLayout<Float>.size
+    }
+
+    /// `Stitcher`'s slab: fp32 per class over `windowing.slabPlanes` x-planes of the volume.
+    public static func stitchSlabBytes(windowing: SlidingWindow, classes: Int) -> Int {
+        windowing.slabPlanes * windowing.volume.y * windowing.volume.z * classes * MemoryLayout<Float>.size
+    }
+
+    /// `PredictionWriter`'s buffers: a label plane, the whole label volume when it cannot stream (NIfTI), and a
+    /// fp16 probability plane when probabilities are written.
+    public static func outputBufferBytes(extent: Extent3, classes: Int, output: InferenceOutput) -> Int {
+        let plane = extent.y * extent.z
+        return plane + (output.labelsWholeVolume ? extent.volume : 0)
+            + (output.probabilities ? plane * classes * MemoryLayout<Float16>.size : 0)
+    }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Confusion counts, Dice and BraTS regions on hand-made volumes whose answers are worked out in the comments.
 @Suite struct SegmentationMetricsTests {

@@ -10,7 +10,7 @@ public struct DataPipelineMemory: Sendable, Hashable, Codable, CustomStringConve
     public let foregroundIndexes: Int
 
     /// File pages mapped while one patch is read (image and mask), released every few planes and after the
-    /// patch: an upper bound, see `PatchSampler.mappedWindowBytes`.
+    /// patch: an upper bound, see `PageWindow`.
     public let mappedPages: Int
 
     public var total: Int { patchPool + samplerScratch + foregroundIndexes + mappedPages }
@@ -21,15 +21,23 @@ public struct DataPipelineMemory: Sendable, Hashable, Codable, CustomStringConve
     public static func count(
         depth: Int, microBatch: Int, patch: Extent3, channels: Int,
         maskClasses: Int = 4,
-        residentIndexes: Int = PatchSampler.defaultResidentIndexLimit,
+        residentIndexes: Int = ForegroundIndex.defaultResidentLimit,
         locationsPerClass: Int = ForegroundIndex.defaultMaximumPerClass
     ) -> DataPipelineMemory {
         DataPipelineMemory(
             patchPool: (depth + 1) * microBatch * Patch.byteCount(extent: patch, channels: channels),
-            samplerScratch: PatchSampler.scratchBytes(patch: patch, channels: channels),
+            samplerScratch: samplerScratchBytes(patch: patch, channels: channels),
             foregroundIndexes: (residentIndexes + 2) * ForegroundIndex.maximumBytes(classCount: maskClasses, maximumPerClass: locationsPerClass),
-            mappedPages: PatchSampler.mappedBytesPerPatch)
+            mappedPages: mappedBytesPerPatch)
     }
+
+    /// The sampler reads a patch one `(1, y, z)` slab at a time: Float image values and UInt8 labels.
+    public static func samplerScratchBytes(patch: Extent3, channels: Int) -> Int {
+        patch.y * patch.z * (channels * MemoryLayout<Float>.size + MemoryLayout<UInt8>.size)
+    }
+
+    /// Mapped file bytes reading one patch holds at once: two volumes (image and mask) under the `PageWindow` rule.
+    public static let mappedBytesPerPatch = 2 * PageWindow.mappedBytes
 
     public var description: String {
         "patch pool \(patchPool) B + sampler scratch \(samplerScratch) B + foreground indexes \(foregroundIndexes) B + mapped pages \(mappedPages) B = \(total) B"

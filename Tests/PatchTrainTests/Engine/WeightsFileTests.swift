@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// `weights.safetensors` against what PyTorch holds and writes (`Fixtures/checkpoint/make_fixtures.py`).
 @Suite struct WeightsFileTests {

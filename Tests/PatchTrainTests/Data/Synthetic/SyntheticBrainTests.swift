@@ -1,5 +1,5 @@
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// Properties of the synthetic generator that the rest of patchtrain (and its users' first experiments) rely on.
 @Suite struct SyntheticBrainTests {

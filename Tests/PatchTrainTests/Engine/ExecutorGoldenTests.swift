@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// The executor — the layer graph run on the kernels in one arena — against PyTorch float64's training step of
 /// the same small U-Net (`Fixtures/kernels/make_unet_step.py`: 16³ patch, batch 2, 2 classes, base 4 filters).

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// HD95 against a brute-force reference (every surface voxel against every other), and on known answers.
 @Suite struct SurfaceDistanceTests {

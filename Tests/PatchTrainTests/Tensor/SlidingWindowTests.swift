@@ -1,4 +1,4 @@
-import PatchTrain
+@testable import PatchTrain
 import Testing
 
 @Suite struct SlidingWindowTests {

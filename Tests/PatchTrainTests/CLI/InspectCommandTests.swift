@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// `patchtrain inspect` run as a user runs it: bad input gives exit code 2 and exactly one stderr line,
 /// `patchtrain: error: FILE: PROBLEM`, never a crash.

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// `patchtrain plan` as a user runs it.
 @Suite struct PlanCommandTests {

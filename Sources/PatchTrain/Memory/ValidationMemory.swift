@@ -38,6 +38,6 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
                                 inputOffset: inputOffset, arenaFits: arenaFits, slabFits: slabFits, inputFits: inputFits)
         let plane = plan.volume.y * plan.volume.z
         extraBytes = (arenaFits ? 0 : m.arenaBytes) + (slabFits ? 0 : m.stitchBytes) + (inputFits ? 0 : m.inputBytes)
-            + m.readerBytes + VolumeWindowReader.mappedBytes + 2 * plane
+            + m.readerBytes + PageWindow.mappedBytes + 2 * plane
     }
 }

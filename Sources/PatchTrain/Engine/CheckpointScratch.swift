@@ -1,5 +1,5 @@
 /// Every buffer writing or reading a checkpoint needs, allocated once with the parameters so that saving in the
-/// middle of a run allocates nothing of size (`PersistentMemory.checkpointScratchBytes` counts `bytes`):
+/// middle of a run allocates nothing of size (`PersistentMemory.checkpointScratchBytes` counts them):
 ///
 /// - `conversion`: fp32 room for the largest parameter. Each tensor (weights, then each Adam moment) is put in
 ///   PyTorch's order here, one at a time, on its way to disk, and read into it on its way back.
@@ -12,15 +12,12 @@ public final class CheckpointScratch: @unchecked Sendable {
     public let zstdWorkspace: UnsafeMutableRawBufferPointer
     public let io: UnsafeMutableRawBufferPointer
 
-    /// zstd's own recommendation for a streaming output buffer is one block (128 KiB); any size works.
-    public static let ioBytes = 128 << 10
-
     public init(largestParameterElements: Int) {
         conversion = .allocate(capacity: max(largestParameterElements, 1))
         conversion.initialize(repeating: 0)
         zstdWorkspace = .allocate(byteCount: ZstdStreaming.workspaceBytes, alignment: 64)
         zstdWorkspace.initializeMemory(as: UInt8.self, repeating: 0)
-        io = .allocate(byteCount: CheckpointScratch.ioBytes, alignment: 64)
+        io = .allocate(byteCount: PersistentMemory.checkpointIOBytes, alignment: 64)
         io.initializeMemory(as: UInt8.self, repeating: 0)
     }
 
@@ -28,10 +25,5 @@ public final class CheckpointScratch: @unchecked Sendable {
         conversion.deallocate()
         zstdWorkspace.deallocate()
         io.deallocate()
-    }
-
-    /// Bytes of the scratch for a network whose largest fp32 parameter has `largestParameterElements` values.
-    public static func bytes(largestParameterElements: Int) -> Int {
-        max(largestParameterElements, 1) * MemoryLayout<Float>.size + ZstdStreaming.workspaceBytes + ioBytes
     }
 }

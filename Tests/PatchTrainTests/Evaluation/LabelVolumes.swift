@@ -1,5 +1,5 @@
 import Foundation
-import PatchTrain
+@testable import PatchTrain
 
 /// Small label volumes on disk for the evaluation tests: the same labels as a uint8 label map, a one-hot float32
 /// mask or a NIfTI file, so every reader path can be compared on known answers.

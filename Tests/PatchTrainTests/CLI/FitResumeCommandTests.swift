@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// `patchtrain fit` interrupted in every way a run can be — a resume after a clean stop, SIGINT/SIGTERM, a kill
 /// in the middle of writing a checkpoint, a case that goes bad while training — run as a user runs it, on two

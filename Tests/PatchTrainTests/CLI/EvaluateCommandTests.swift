@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// `patchtrain evaluate` run as a user runs it: scores in the JSON and the table, and bad input as exit code 2
 /// with one `patchtrain: error: FILE: PROBLEM` line per problem.

@@ -3,12 +3,9 @@
 /// Reading a box maps every file page between its first and last plane along the file's slowest axis (the kernel
 /// maps pages in runs around each access), so a box spanning many planes of a one-hot float32 file keeps far more
 /// resident than the labels it yields: a 96³ cube of a 240×240×160×4 `.npy` kept 66 MiB. Slabs are whole planes
-/// across the slowest axis (x for C-order `.npy`, z when x is fastest: NIfTI, Fortran order), at most `spanBytes`
+/// across the slowest axis (x for C-order `.npy`, z when x is fastest: NIfTI, Fortran order), at most `PageWindow.windowBytes`
 /// of the file and `voxels` voxels each, with the pages released after each slab.
 enum Slabs {
-    /// File bytes one slab may span.
-    static let spanBytes = 16 << 20
-
     /// Slabs covering `box` (absolute coordinates), z fastest in the order they come.
     static func boxes(of box: Box3, in volume: any VolumeSource, voxels: Int) -> [Box3] {
         let xFastest = volume.isXFastestOnDisk
@@ -16,7 +13,7 @@ enum Slabs {
         let s = volume.shape
         let filePlaneBytes = (xFastest ? s.x * s.y : s.y * s.z) * s.channels * volume.elementType.byteSize
         let boxPlane = box.size.volume / max(box.size[slow], 1)
-        let planes = max(1, spanBytes / max(filePlaneBytes, 1))
+        let planes = PageWindow(planeBytes: filePlaneBytes).planesPerRelease
         let perSlab = max(1, min(voxels, planes * boxPlane))
         return boxes(extent: box.size, voxels: perSlab, xFastest: xFastest).map {
             Box3(origin: Extent3(box.origin.x + $0.origin.x, box.origin.y + $0.origin.y, box.origin.z + $0.origin.z), size: $0.size)

@@ -1,6 +1,6 @@
 import Foundation
 import Testing
-import PatchTrain
+@testable import PatchTrain
 
 /// `patchtrain fit` as a user runs it, on a small synthetic dataset.
 @Suite(.serialized) struct FitCommandTests {
