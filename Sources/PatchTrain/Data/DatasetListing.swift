@@ -39,13 +39,10 @@ struct DatasetListing {
     }
 
     init(folder: String) throws {
-        let manager = FileManager.default
-        let visible = DatasetListing.visibleNames(in: folder)
-        guard !visible.isEmpty else { throw InputError(folder, "empty folder (\(DatasetListing.expectedLayout))") }
-        func isFolder(_ name: String) -> Bool {
-            var flag: ObjCBool = false
-            return manager.fileExists(atPath: "\(folder)/\(name)", isDirectory: &flag) && flag.boolValue
+        guard !FolderListing.visibleNames(in: folder).isEmpty else {
+            throw InputError(folder, "empty folder (\(DatasetListing.expectedLayout))")
         }
+        func isFolder(_ name: String) -> Bool { FolderListing.isFolder("\(folder)/\(name)") }
         guard isFolder("images") else { throw InputError(folder, "no images/ folder (\(DatasetListing.expectedLayout))") }
         let maskFolders = ["masks", "labels"].filter(isFolder)
         guard let maskName = maskFolders.first else { throw InputError(folder, "no masks/ (or labels/) folder beside images/") }
@@ -73,10 +70,7 @@ struct DatasetListing {
     /// volume, and a second file with the same stem, is a problem (silently skipping them would lose a case).
     private static func volumes(in folder: String, problems: inout [InputError]) -> [String: String] {
         var byStem: [String: String] = [:]
-        for name in visibleNames(in: folder).sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let path = "\(folder)/\(name)"
-            var flag: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &flag), flag.boolValue { continue }
+        for (name, path) in FolderListing.files(in: folder) {
             guard let stem = VolumeFormat.stem(of: name) else {
                 problems.append(InputError(path, "not a volume file (expected \(VolumeFormat.namesForMessages))"))
                 continue
@@ -88,10 +82,6 @@ struct DatasetListing {
             byStem[stem] = path
         }
         return byStem
-    }
-
-    private static func visibleNames(in folder: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
     }
 
     static func fileName(_ path: String) -> String {

@@ -32,7 +32,7 @@ public struct EvaluationPairing: Sendable {
         let predictions = EvaluationPairing.trimmed(predictions), truth = EvaluationPairing.trimmed(truth)
         var problems: [InputError] = []
         let (truthSource, truthFiles) = try EvaluationPairing.truthFiles(truth, problems: &problems)
-        guard EvaluationPairing.isFolder(predictions) else {
+        guard FolderListing.isFolder(predictions) else {
             throw InputError(predictions, FileManager.default.fileExists(atPath: predictions) ? "not a folder (expected a folder of predicted label maps)" : "no such folder")
         }
         let predictedFiles = EvaluationPairing.volumes(in: predictions, problems: &problems)
@@ -66,7 +66,7 @@ public struct EvaluationPairing: Sendable {
 
     private static func truthFiles(_ truth: String, problems: inout [InputError]) throws -> (String, [String: String]) {
         let manager = FileManager.default
-        if !isFolder(truth) {
+        if !FolderListing.isFolder(truth) {
             guard manager.fileExists(atPath: truth) else { throw InputError(truth, "no such file or folder") }
             guard truth.lowercased().hasSuffix(".json") else {
                 throw InputError(truth, "not a truth folder (expected a dataset folder, a manifest .json, or a folder of label volumes)")
@@ -76,7 +76,7 @@ public struct EvaluationPairing: Sendable {
         if manager.fileExists(atPath: "\(truth)/manifest.json") {
             return ("\(truth)/manifest.json", try manifestMasks("\(truth)/manifest.json", problems: &problems))
         }
-        let maskFolders = ["masks", "labels"].filter { isFolder("\(truth)/\($0)") }
+        let maskFolders = ["masks", "labels"].filter { FolderListing.isFolder("\(truth)/\($0)") }
         guard maskFolders.count <= 1 else { throw InputError(truth, "both masks/ and labels/ exist; keep only one") }
         let folder = maskFolders.first.map { "\(truth)/\($0)" } ?? truth
         let files = volumes(in: folder, problems: &problems)
@@ -107,11 +107,9 @@ public struct EvaluationPairing: Sendable {
 
     /// Volume files directly in `folder` by case id; a second file for one id is a problem.
     private static func volumes(in folder: String, problems: inout [InputError]) -> [String: String] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { !$0.hasPrefix(".") }
         var byID: [String: String] = [:]
-        for name in names.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
-            let path = "\(folder)/\(name)"
-            guard !isFolder(path), let id = caseID(fileName: name) else { continue }
+        for (name, path) in FolderListing.files(in: folder) {
+            guard let id = caseID(fileName: name) else { continue }
             if let other = byID[id] {
                 problems.append(InputError(path, "second volume for case '\(id)' (also \(other.split(separator: "/").last ?? ""))"))
                 continue
@@ -119,11 +117,6 @@ public struct EvaluationPairing: Sendable {
             byID[id] = path
         }
         return byID
-    }
-
-    private static func isFolder(_ path: String) -> Bool {
-        var flag: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue
     }
 
     private static func trimmed(_ path: String) -> String {

@@ -11,17 +11,13 @@ public struct InferenceInput {
 
 public enum InferenceInputs {
     public static func open(_ path: String) throws -> [InferenceInput] {
-        var isFolder: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else { throw InputError(path, "no such file or folder") }
-        guard isFolder.boolValue else { return [try openFile(path)] }
+        guard FileManager.default.fileExists(atPath: path) else { throw InputError(path, "no such file or folder") }
+        guard FolderListing.isFolder(path) else { return [try openFile(path)] }
         let images = (path as NSString).appendingPathComponent("images")
-        var imagesIsFolder: ObjCBool = false
-        let folder = FileManager.default.fileExists(atPath: images, isDirectory: &imagesIsFolder) && imagesIsFolder.boolValue ? images : path
-        let names: [String]
-        do { names = try FileManager.default.contentsOfDirectory(atPath: folder) } catch { throw InputError(folder, "cannot list the folder") }
-        let volumes = names.filter { VolumeFormat.stem(of: $0) != nil && !$0.hasPrefix(".") }.sorted()
+        let folder = FolderListing.isFolder(images) ? images : path
+        let volumes = FolderListing.files(in: folder).filter { VolumeFormat.stem(of: $0.name) != nil }
         guard !volumes.isEmpty else { throw InputError(folder, "holds no \(VolumeFormat.namesForMessages) volumes") }
-        return try volumes.map { try openFile((folder as NSString).appendingPathComponent($0)) }
+        return try volumes.map { try openFile($0.path) }
     }
 
     static func openFile(_ path: String) throws -> InferenceInput {

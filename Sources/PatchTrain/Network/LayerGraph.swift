@@ -26,7 +26,7 @@ public struct LayerGraph: Hashable, Codable, Sendable {
                 workspaceBytes: @escaping (OperationKind, LayerGraph) -> Int = KernelWorkspace.bytes) {
         precondition(activationType == .float16 || activationType == .float32, "activations are stored as fp16 or fp32")
         precondition(microBatch >= 1, "micro-batch must be at least 1")
-        precondition((0..<3).allSatisfy { patch[$0] > 0 && patch[$0] % configuration.patchMultiple == 0 },
+        precondition(configuration.accepts(patch: patch),
                      "patch \(patch) must be a positive multiple of \(configuration.patchMultiple) on each axis")
         self.configuration = configuration
         self.patch = patch

@@ -22,4 +22,16 @@ public struct UNetConfiguration: Hashable, Codable, Sendable {
     public var bottleneckFilters: Int { baseFilters << depth }
     /// Patch edges must be multiples of this: one 2× pooling per level.
     public var patchMultiple: Int { 1 << depth }
+
+    /// Whether every edge of `patch` is a positive multiple of `patchMultiple`, as the poolings need.
+    public func accepts(patch: Extent3) -> Bool {
+        (0..<3).allSatisfy { patch[$0] > 0 && patch[$0] % patchMultiple == 0 }
+    }
+
+    /// The one check of a patch or window the user gave: `option` names it in the error (`--patch`, `--window`).
+    public func checkPatch(_ patch: Extent3, option: String) throws {
+        guard accepts(patch: patch) else {
+            throw InputError("\(option) \(patch)", "every edge must be a positive multiple of \(patchMultiple)")
+        }
+    }
 }

@@ -126,7 +126,8 @@ public final class TrainingRun {
             onStep?(record)
             // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.
             if record.peakResidentBytes > plan.budgetBytes {
-                throw stopped(by: RuntimeFailure("peak RSS \(ByteCount.format(record.peakResidentBytes)) went over the budget \(ByteCount.format(plan.budgetBytes)) at step \(step) (predicted \(ByteCount.format(plan.predictedPeakBytes)))"))
+                throw stopped(by: MemoryBudget.breach(peak: record.peakResidentBytes, budget: plan.budgetBytes,
+                                                      predicted: plan.predictedPeakBytes, moment: "at step \(step)"))
             }
             if configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0 && step < configuration.steps {
                 try saveLast()

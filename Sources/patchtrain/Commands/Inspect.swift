@@ -13,25 +13,21 @@ struct Inspect: ParsableCommand {
     @Argument(help: "Dataset folder (images/ with masks/ or labels/, or a manifest.json inside), or a manifest .json file.")
     var dataset: String
 
-    @Flag(help: "Print a machine-readable report on stdout.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Option(help: "Number of classes (default: the manifest's, else the one-hot masks' channel count, else the largest label + 1).")
     var classes: Int?
 
-    @Option(help: "Validation split to show when there is no manifest list: a count (3) or a share (0.2 or 20%).")
-    var validation: String?
+    @Option(help: ArgumentHelp("Validation split to show when there is no manifest list: a count (3) or a share (0.2 or 20%).",
+                               valueName: "n|share"))
+    var validation: SplitArgument?
 
     func validate() throws {
         if let classes, classes < 1 { throw ValidationError("--classes must be at least 1") }
-        if let validation, ValidationSplit(parsing: validation) == nil {
-            throw ValidationError("--validation takes a count (3) or a share (0.2 or 20%), not '\(validation)'")
-        }
     }
 
     func run() throws {
-        let split = validation.flatMap(ValidationSplit.init(parsing:))
-        let data = try Dataset(path: dataset, classes: classes, split: split)
+        let data = try Dataset(path: dataset, classes: classes, split: validation?.split)
         let check = data.check()
         // Quiet for a second: a small dataset's scan prints nothing but its problems.
         let progress = ProgressBar(label: "inspect", total: check.cases.count, unit: "cases", quietPeriod: 1)
@@ -41,11 +37,7 @@ struct Inspect: ParsableCommand {
         progress.finish()
         let problems = check.problems + scan.problems
         let report = InspectReport(dataset: data, check: check, scan: scan, problems: problems)
-        if json {
-            print(try report.jsonText())
-        } else {
-            print(report.text(), terminator: "")
-        }
+        try output.print(report)
         for problem in problems { Terminal.printError("patchtrain: error: \(problem)") }
         if !problems.isEmpty { throw ExitCode(2) }
     }

@@ -23,4 +23,14 @@ struct DatasetGeometry {
         channels = shape.channels
         classes = nil
     }
+
+    /// The geometry of the dataset at `data`, else of a volume `shape` (default one BraTS-sized channel).
+    init(data: String?, shape: VolumeShape?, classes: Int?) throws {
+        if let data {
+            let dataset = try Dataset(path: data, classes: classes)
+            try self.init(cases: try dataset.openCases(), dataset: dataset)
+        } else {
+            self.init(shape: shape ?? VolumeShape(x: 240, y: 240, z: 160))
+        }
+    }
 }

@@ -1,43 +1,8 @@
 import Foundation
 import PatchTrain
 
-/// What `plan` prints: the chosen configuration, the bytes by category and level, where the peak happens,
-/// the neighbouring patches and a predicted step time.
-struct PlanReport {
-    let plan: MemoryPlan
-    let budgetSource: String
-    /// Measured convolution throughput, for the step-time estimate.
-    let gflops: Double
-    let larger: MemoryPlan?
-    let smaller: MemoryPlan?
-    /// A larger configuration that recomputation would fit in the same budget, and its extra compute.
-    let lever: MemoryPlan?
-    let leverCost: String?
-    /// Extra compute of this plan's own recomputation, when it uses it.
-    let recomputationCost: String?
-
-    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, gflops: Double, lever: MemoryPlan? = nil) {
-        self.plan = plan
-        self.lever = lever
-        leverCost = lever.map { RecomputationCost.percent($0, planner) }
-        recomputationCost = plan.recomputation ? RecomputationCost.percent(plan, planner) : nil
-        self.budgetSource = budgetSource
-        self.gflops = gflops
-        let candidates = PatchCandidates.descending(volume: plan.volume, multiple: plan.configuration.patchMultiple)
-        let index = candidates.firstIndex(of: plan.patch)
-        larger = index.flatMap {
-            $0 > 0 ? planner.plan(patch: candidates[$0 - 1], microBatch: 1, budget: plan.budgetBytes, recomputation: plan.recomputation) : nil
-        }
-        smaller = index.flatMap {
-            $0 + 1 < candidates.count
-                ? planner.plan(patch: candidates[$0 + 1], microBatch: plan.microBatch, budget: plan.budgetBytes, recomputation: plan.recomputation)
-                : nil
-        }
-    }
-
-    var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / (gflops * 1e9) }
-
-    func text() -> String {
+extension PlanReport {
+    var text: String {
         let b = ByteCount.format
         let c = plan.configuration
         var out = ""
@@ -90,33 +55,4 @@ struct PlanReport {
     }
 
     private func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s : s + String(repeating: " ", count: n - s.count) }
-
-    func planJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(plan)
-    }
-
-    /// The plan plus what a script wants without recomputing it.
-    func json() throws -> Data {
-        struct Summary: Encodable {
-            let plan: MemoryPlan
-            let predictedPeakBytes: Int
-            let headroomBytes: Int
-            let budgetSource: String
-            let largerPatch: Extent3?
-            let largerPatchPeakBytes: Int?
-            let smallerPatch: Extent3?
-            let smallerPatchPeakBytes: Int?
-            let measuredGFLOPS: Double
-            let predictedStepSeconds: Double
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(Summary(plan: plan, predictedPeakBytes: plan.predictedPeakBytes, headroomBytes: plan.headroomBytes,
-                                          budgetSource: budgetSource, largerPatch: larger?.patch,
-                                          largerPatchPeakBytes: larger?.predictedPeakBytes, smallerPatch: smaller?.patch,
-                                          smallerPatchPeakBytes: smaller?.predictedPeakBytes, measuredGFLOPS: gflops,
-                                          predictedStepSeconds: stepSeconds))
-    }
 }

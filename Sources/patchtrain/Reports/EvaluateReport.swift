@@ -3,7 +3,7 @@ import PatchTrain
 
 /// What `evaluate` measured, as a value: rendered as aligned tables for people or as JSON for programs.
 /// The JSON field names are documented in docs/cli.md.
-struct EvaluateReport: Encodable {
+struct EvaluateReport: CommandSummary {
     /// One structure's scores in one case (or their means over the cases).
     struct Score: Encodable {
         /// A class's label (absent for a region).
@@ -66,44 +66,5 @@ struct EvaluateReport: Encodable {
     static func score(_ overlap: OverlapCounts, label: Int? = nil, name: String? = nil, hd95: Double? = nil) -> Score {
         Score(label: label, name: name, dice: overlap.dice, truePositives: overlap.truePositives,
               falsePositives: overlap.falsePositives, falseNegatives: overlap.falseNegatives, hd95: hd95)
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    /// A header line, the Dice table (one row per case and a mean row), and the HD95 table when measured.
-    func text() -> String {
-        var out = "evaluate \(predictions) against \(truth): \(cases.count) case\(cases.count == 1 ? "" : "s"), \(classes) class\(classes == 1 ? "" : "es")"
-        if !regions.isEmpty { out += "; regions " + regions.map { "\($0.name) = {\($0.labels.map(String.init).joined(separator: ","))}" }.joined(separator: ", ") }
-        out += "\n\nDice (a structure absent from both volumes scores 1)\n"
-        let diceHeader = ["case"] + (0..<classes).map { "class \($0)" } + regions.map(\.name)
-        var rows = [diceHeader]
-        for c in cases { rows.append([c.id] + (c.classes + c.regions).map { String(format: "%.4f", $0.dice) }) }
-        rows.append(["mean"] + (mean.classes + mean.regions).map { String(format: "%.4f", $0.dice) })
-        out += Self.table(rows)
-
-        let units = Set(cases.compactMap(\.hd95Unit))
-        if !units.isEmpty {
-            out += "\nHD95 in \(units.sorted().map { $0 == "voxel" ? "voxels" : $0 }.joined(separator: " / ")) (absent from both: 0; from one only: the volume's diagonal)\n"
-            var rows = [["case"] + (1..<max(classes, 1)).map { "class \($0)" } + regions.map(\.name)]
-            func cells(_ scores: [Score]) -> [String] {
-                scores.filter { $0.label != 0 }.map { $0.hd95.map { String(format: "%.2f", $0) } ?? "-" }
-            }
-            for c in cases { rows.append([c.id] + cells(c.classes + c.regions)) }
-            rows.append(["mean"] + cells(mean.classes + mean.regions))
-            out += Self.table(rows)
-        }
-        return out
-    }
-
-    private static func table(_ rows: [[String]]) -> String {
-        let widths = (0..<rows[0].count).map { column in rows.map { $0[column].count }.max() ?? 0 }
-        return rows.map { row in
-            row.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                .joined(separator: "  ").trimmingCharacters(in: .whitespaces)
-        }.joined(separator: "\n") + "\n"
     }
 }

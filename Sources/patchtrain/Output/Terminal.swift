@@ -17,21 +17,3 @@ enum Terminal {
     /// Whether stderr is a terminal (progress bars) or a pipe/file (plain lines).
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 }
-
-/// A command's closing summary: a text for people, the same as JSON for programs.
-protocol CommandSummary: Encodable {
-    var text: String { get }
-}
-
-extension CommandSummary {
-    /// Prints the summary on stdout, as sorted pretty JSON when `json`.
-    func print(json: Bool) throws {
-        if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            Swift.print(String(decoding: try encoder.encode(self), as: UTF8.self))
-        } else {
-            Swift.print(text, terminator: "")
-        }
-    }
-}

@@ -1,0 +1,73 @@
+import ArgumentParser
+import Foundation
+import PatchTrain
+
+/// `patchtrain fit`: trains under a memory plan in a run folder, or continues one with `--resume`. The loop, the
+/// checkpoints and the run folder are the library's `TrainingRun`; this is the edge: options, signals, progress
+/// and the exit code.
+struct Fit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Train the U-Net on a dataset under a RAM budget planned ahead of time.",
+        discussion: """
+            Writes RUN_DIR/plan.json, config.json, metrics.jsonl, metrics.csv, last/ (weights.safetensors with \
+            PyTorch state_dict names, optimizer.zst, state.json) and, with validation, best/. SIGINT/SIGTERM finish \
+            the current step, save last/ and exit 130/143; `fit --resume RUN_DIR` continues exactly where it stopped.
+            """)
+
+    @Option(name: .long, help: "Dataset folder or manifest (with --resume: where the run's dataset is now).")
+    var data: String?
+
+    @Option(name: .long, help: "Continue the run in this folder from its last/ checkpoint.")
+    var resume: String?
+
+    @Option(name: .long, help: "A plan written by `patchtrain plan --out` (instead of --ram).")
+    var plan: String?
+
+    @Option(name: .long, help: "Total optimizer steps (default 100).")
+    var steps: Int?
+
+    @Option(name: .long, help: "Total epochs instead of --steps (an epoch: steps whose patches hold the training set's voxels).")
+    var epochs: Int?
+
+    @OptionGroup(title: "Budget") var budget: BudgetOptions
+    @OptionGroup(title: "Planning here (without --plan)") var planning: PlanningOptions
+    @OptionGroup(title: "Training") var training: TrainingOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if budget.ram != nil && plan != nil { throw ValidationError("give --ram or --plan, not both") }
+        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
+        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if planning.patch != nil && plan != nil { throw ValidationError("give --patch or --plan, not both") }
+        if let resume {
+            // A resumed run keeps its settings (config.json); only its length and its data's location may change.
+            let fixed = (budget.ram != nil ? ["--ram"] : []) + (plan != nil ? ["--plan"] : []) + planning.given + training.given
+            if let given = fixed.first {
+                throw ValidationError("\(given) cannot be given with --resume: \(resume)/config.json fixes the run's settings (only --steps, --epochs and --data may change)")
+            }
+        } else if data == nil {
+            throw ValidationError("give --data (or --resume RUN_DIR)")
+        }
+    }
+
+    func run() throws {
+        let stop = StopRequest()
+        let signals = SignalTrap(stop: stop)
+        let run = try resume.map {
+            try TrainingRun.resume($0, data: data, steps: steps, epochs: epochs, indexCache: try ForegroundIndexCache(), stopRequest: stop)
+        } ?? FitStart.run(data: data!, planFile: plan, budget: budget, planning: planning, training: training,  // validate() asks for --data
+                          length: (steps, epochs), stop: stop)
+        let progress = FitProgress(run: run)
+        let outcome = try run.run()
+        progress.finish()
+        signals.cancel()
+        switch outcome {
+        case .completed:
+            try output.print(progress.summary)
+        case .stopped(let signal):
+            Terminal.printError("patchtrain: stopped by \(SignalTrap.name(signal)) after step \(run.trainer.completedSteps) of \(run.configuration.steps); saved \(run.folder.lastPath); continue with: patchtrain fit --resume \(run.folder.path)")
+            Foundation.exit(128 + signal)
+        }
+    }
+}

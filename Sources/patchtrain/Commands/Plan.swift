@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+import PatchTrain
+
+/// `patchtrain plan`: every byte a training step will hold, and the configuration that fits the budget.
+struct Plan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Choose patch, micro-batch and accumulation that fit a RAM budget, and show where the bytes go.")
+
+    @Option(name: .long, help: "Dataset folder or manifest: the volume extent, channels and classes are read from it.")
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("Volume shape XxYxZ or XxYxZxC when there is no --data (default 240x240x160x1).",
+                                            valueName: "shape"))
+    var shape: VolumeShape?
+
+    @Option(name: .long, help: "Number of classes (default: the dataset's, else 4).")
+    var classes: Int?
+
+    @Option(name: .long, help: "Prefetch queue depth.")
+    var prefetch: Int = 2
+
+    @Option(name: .long, help: "Write the plan to this file (input of `fit --plan`).")
+    var out: String?
+
+    @OptionGroup(title: "Budget") var budget: BudgetOptions
+    @OptionGroup(title: "Planning") var planning: PlanningOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws {
+        if data != nil && shape != nil { throw ValidationError("give --data or --shape, not both") }
+        guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+        if let classes, classes < 2 || classes > 256 { throw ValidationError("--classes must be 2...256") }
+    }
+
+    func run() throws {
+        let geometry = try DatasetGeometry(data: data, shape: shape, classes: classes)
+        let budget = try budget.budget()
+        let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: classes ?? geometry.classes ?? 4,
+                                              normalization: planning.normalization)
+        if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
+        let planner = try MemoryPlanner.measured(configuration: configuration, volume: geometry.volume,
+                                                 effectiveBatch: planning.effectiveBatch, prefetchDepth: prefetch)
+        switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
+        case .tooSmall(let smallest):
+            throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)
+        case .fits(let chosen):
+            let report = PlanReport(plan: chosen, planner: planner, budgetSource: budget.source,
+                                    gflops: ThroughputProbe.convolutionGFLOPS(), patchFixed: planning.patch != nil)
+            if let out { try AtomicFile.write(Array(try JSONOutput.data(chosen)), to: out) }
+            try output.print(report)
+        }
+    }
+}

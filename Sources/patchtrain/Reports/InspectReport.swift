@@ -1,0 +1,50 @@
+import Foundation
+import PatchTrain
+
+/// What `inspect` found, as a value: rendered as an aligned table for people or as JSON for programs.
+/// The JSON field names are documented in docs/cli.md.
+struct InspectReport: CommandSummary {
+    struct Volume: Encodable {
+        var path: String
+        var shape: [Int]
+        var dtype: String
+        var channels: Int
+        var bytes: Int
+    }
+    struct Intensity: Encodable {
+        var min: Float
+        var max: Float
+        var mean: Double
+    }
+    struct Case: Encodable {
+        var id: String
+        var split: String
+        var image: Volume
+        var mask: Volume
+        var maskKind: String
+        var diskBytes: Int
+        var classVoxels: [Int]
+        var classFractions: [Double]
+        var intensity: Intensity?
+    }
+    struct Totals: Encodable {
+        var cases: Int
+        var training: Int
+        var validation: Int
+        var diskBytes: Int
+        var classVoxels: [Int]
+        var classFractions: [Double]
+    }
+    struct Problem: Encodable {
+        var file: String
+        var problem: String
+    }
+
+    var dataset: String
+    var layout: String
+    var classes: Int
+    var listed: Int
+    var cases: [Case]
+    var totals: Totals
+    var problems: [Problem]
+}

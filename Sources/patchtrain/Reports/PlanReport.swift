@@ -1,0 +1,65 @@
+import Foundation
+import PatchTrain
+
+/// What `plan` prints: the chosen configuration, the bytes by category and level, where the peak happens,
+/// the neighbouring patches and a predicted step time.
+struct PlanReport: CommandSummary {
+    let plan: MemoryPlan
+    let budgetSource: String
+    /// Measured convolution throughput, for the step-time estimate.
+    let gflops: Double
+    let larger: MemoryPlan?
+    let smaller: MemoryPlan?
+    /// A larger configuration that recomputation would fit in the same budget, and its extra compute.
+    let lever: MemoryPlan?
+    let leverCost: String?
+    /// Extra compute of this plan's own recomputation, when it uses it.
+    let recomputationCost: String?
+
+    /// `patchFixed`: the user chose the patch, so no other configuration is offered as the lever.
+    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, gflops: Double, patchFixed: Bool) {
+        self.plan = plan
+        var lever: MemoryPlan?
+        if !plan.recomputation, !patchFixed, case .fits(let alternative) = planner.choose(budget: plan.budgetBytes, recomputation: true),
+           alternative.patch.volume * alternative.microBatch > plan.patch.volume * plan.microBatch {
+            lever = alternative
+        }
+        self.lever = lever
+        leverCost = lever.map { planner.recomputationCost(of: $0) }
+        recomputationCost = plan.recomputation ? planner.recomputationCost(of: plan) : nil
+        self.budgetSource = budgetSource
+        self.gflops = gflops
+        let candidates = PatchCandidates.descending(volume: plan.volume, multiple: plan.configuration.patchMultiple)
+        let index = candidates.firstIndex(of: plan.patch)
+        larger = index.flatMap {
+            $0 > 0 ? planner.plan(patch: candidates[$0 - 1], microBatch: 1, budget: plan.budgetBytes, recomputation: plan.recomputation) : nil
+        }
+        smaller = index.flatMap {
+            $0 + 1 < candidates.count
+                ? planner.plan(patch: candidates[$0 + 1], microBatch: plan.microBatch, budget: plan.budgetBytes, recomputation: plan.recomputation)
+                : nil
+        }
+    }
+
+    var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / (gflops * 1e9) }
+
+    /// The JSON: the plan plus what a script wants without recomputing it.
+    private enum CodingKeys: String, CodingKey {
+        case plan, predictedPeakBytes, headroomBytes, budgetSource, largerPatch, largerPatchPeakBytes, smallerPatch,
+             smallerPatchPeakBytes, measuredGFLOPS, predictedStepSeconds
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(plan, forKey: .plan)
+        try c.encode(plan.predictedPeakBytes, forKey: .predictedPeakBytes)
+        try c.encode(plan.headroomBytes, forKey: .headroomBytes)
+        try c.encode(budgetSource, forKey: .budgetSource)
+        try c.encodeIfPresent(larger?.patch, forKey: .largerPatch)
+        try c.encodeIfPresent(larger?.predictedPeakBytes, forKey: .largerPatchPeakBytes)
+        try c.encodeIfPresent(smaller?.patch, forKey: .smallerPatch)
+        try c.encodeIfPresent(smaller?.predictedPeakBytes, forKey: .smallerPatchPeakBytes)
+        try c.encode(gflops, forKey: .measuredGFLOPS)
+        try c.encode(stepSeconds, forKey: .predictedStepSeconds)
+    }
+}

@@ -1,0 +1,38 @@
+import Foundation
+import PatchTrain
+
+/// The plan a new `fit` run trains under: read from `--plan` and checked against the data, or made here for the
+/// budget with the planning options.
+enum FitPlanChoice {
+    static func choose(planFile: String?, budget: BudgetOptions, planning: PlanningOptions,
+                       geometry: DatasetGeometry) throws -> MemoryPlan {
+        if let planFile { return try read(planFile, geometry: geometry) }
+        let budget = try budget.budget()
+        let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: geometry.classes ?? 4,
+                                              normalization: planning.normalization)
+        let planner = try MemoryPlanner.measured(configuration: configuration, volume: geometry.volume,
+                                                 effectiveBatch: planning.effectiveBatch)
+        if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
+        switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
+        case .fits(let plan):
+            return plan
+        case .tooSmall(let smallest):
+            throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)
+        }
+    }
+
+    private static func read(_ path: String, geometry: DatasetGeometry) throws -> MemoryPlan {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch { throw InputError(path, "cannot read") }
+        guard let plan = try? JSONDecoder().decode(MemoryPlan.self, from: data) else {
+            throw InputError(path, "not a plan written by `patchtrain plan --out`")
+        }
+        guard plan.configuration.inputChannels == geometry.channels else {
+            throw InputError(path, "planned for \(plan.configuration.inputChannels) image channel(s), the data has \(geometry.channels)")
+        }
+        if let classes = geometry.classes, classes != plan.configuration.classes {
+            throw InputError(path, "planned for \(plan.configuration.classes) classes, the data has \(classes)")
+        }
+        return plan
+    }
+}
