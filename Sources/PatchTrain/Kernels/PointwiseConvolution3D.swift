@@ -86,12 +86,7 @@ public struct PointwiseConvolution3D: Sendable {
 
     private func forEachTile(_ body: (Int, Int, Int) -> Void) {
         for sample in 0..<batch {
-            var voxel = 0
-            while voxel < extent.volume {
-                let count = min(voxelsPerTile, extent.volume - voxel)
-                body(sample, voxel, count)
-                voxel += count
-            }
+            forEachRun(of: extent.volume, length: voxelsPerTile) { voxel, count in body(sample, voxel, count) }
         }
     }
 

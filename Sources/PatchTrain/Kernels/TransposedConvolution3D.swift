@@ -102,14 +102,7 @@ public struct TransposedConvolution3D: Sendable {
         return (floats, floats + rowsPerTile * inputExtent.z * inputChannels)
     }
 
-    private func forEachTile(_ body: (Int, Int) -> Void) {
-        var row = 0
-        while row < rows {
-            let count = min(rowsPerTile, rows - row)
-            body(row, count)
-            row += count
-        }
-    }
+    private func forEachTile(_ body: (Int, Int) -> Void) { forEachRun(of: rows, length: rowsPerTile, body) }
 
     private func readTile(_ source: ActivationSource, firstRow: Int, rowCount: Int, into tile: UnsafeMutablePointer<Float>) {
         let perSample = inputExtent.x * inputExtent.y
