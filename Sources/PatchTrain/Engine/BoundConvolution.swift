@@ -40,11 +40,7 @@ struct ConvolutionForward {
         layer = ConvolutionLayer(kernel: kernel, batch: b.batch, extent: self.output.extent, inputChannels: cin,
                                  outputChannels: self.output.channels)
         weights = b.weights(parameters)
-        if let statistics, let normalization {
-            self.normalization = NormalizationForward(output: output, statistics: statistics, parameters: normalization, binder: b)
-        } else {
-            self.normalization = nil
-        }
+        self.normalization = NormalizationForward(output: output, statistics: statistics, parameters: normalization, binder: b)
         workspace = b.workspace(op)
     }
 
@@ -74,7 +70,9 @@ struct NormalizationForward {
     let gammaAndBeta: LayerWeights
     let mode: Mode
 
-    init(output: Int, statistics: Int, parameters name: String, binder b: OperationBinder) {
+    /// Nil for a convolution whose output is not normalised (no statistics).
+    init?(output: Int, statistics: Int?, parameters name: String?, binder b: OperationBinder) {
+        guard let statistics, let name else { return nil }
         kernel = b.normalizationKernel(for: output)
         self.statistics = b.statistics(statistics, channels: b.channels(output))
         gammaAndBeta = b.weights(name)
@@ -125,11 +123,7 @@ struct ConvolutionBackward {
                                  outputChannels: self.outputGradient.channels)
         weight = b.value("\(parameters).weight")
         gradients = b.gradients(parameters)
-        if let statistics, let normalization {
-            self.normalization = NormalizationBackward(output: output, statistics: statistics, parameters: normalization, binder: b)
-        } else {
-            self.normalization = nil
-        }
+        self.normalization = NormalizationBackward(output: output, statistics: statistics, parameters: normalization, binder: b)
         workspace = b.workspace(op)
     }
 
@@ -164,7 +158,9 @@ struct NormalizationBackward {
     let gamma: UnsafeMutablePointer<Float>
     let gradients: LayerWeights
 
-    init(output: Int, statistics: Int, parameters name: String, binder b: OperationBinder) {
+    /// Nil for a convolution whose output is not normalised (no statistics).
+    init?(output: Int, statistics: Int?, parameters name: String?, binder b: OperationBinder) {
+        guard let statistics, let name else { return nil }
         kernel = b.normalizationKernel(for: output)
         raw = b.tensor(output)
         self.statistics = b.statistics(statistics, channels: b.channels(output))

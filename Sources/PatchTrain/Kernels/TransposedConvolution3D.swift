@@ -66,11 +66,7 @@ public struct TransposedConvolution3D: Sendable {
             Matrix.multiply(m: voxels, n: inputChannels, k: wide, a: expanded, lda: wide,
                             b: weights, ldb: wide, transposeB: true, c: gradients, ldc: inputChannels)
             let offset = row * inputExtent.z * inputChannels
-            if accumulate {
-                inputGradient.add(gradients, at: offset, count: voxels * inputChannels)
-            } else {
-                inputGradient.write(gradients, at: offset, count: voxels * inputChannels)
-            }
+            inputGradient.store(gradients, at: offset, count: voxels * inputChannels, accumulate: accumulate)
         }
     }
 
