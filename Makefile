@@ -34,6 +34,7 @@ deps:
 
 test: deps
 	python3 scripts/check_layers.py > /dev/null
+	python3 scripts/check_function_length.py
 	$(SWIFT) test $(RELEASE)
 
 demo: build

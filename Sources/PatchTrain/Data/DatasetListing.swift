@@ -54,14 +54,12 @@ struct DatasetListing {
         let images = DatasetListing.volumes(in: imageFolder, problems: &problems)
         let masks = DatasetListing.volumes(in: maskFolder, problems: &problems)
         guard !images.isEmpty else { throw InputError(imageFolder, "no volumes (\(VolumeFormat.namesForMessages))") }
-        for (id, image) in images.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            if let mask = masks[id] {
-                entries.append(DatasetEntry(id: id, imagePath: image, maskPath: mask))
-            } else {
-                problems.append(InputError(image, "no matching mask in \(maskName)/ (expected \(maskName)/\(id).npy, .nii or .nii.gz)"))
-            }
+        let match = CaseFileMatch(images, masks)
+        entries += match.matched.map { DatasetEntry(id: $0.id, imagePath: $0.first, maskPath: $0.second) }
+        for (id, image) in match.onlyFirst {
+            problems.append(InputError(image, "no matching mask in \(maskName)/ (expected \(maskName)/\(id).npy, .nii or .nii.gz)"))
         }
-        for (id, mask) in masks.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) where images[id] == nil {
+        for (_, mask) in match.onlySecond {
             problems.append(InputError(mask, "no matching image in images/"))
         }
     }

@@ -156,6 +156,8 @@ public final class ParameterStore: @unchecked Sendable {
 
     public func counter(_ name: String) -> Int64 { counters[index[name]!] ?? 0 }
     public func setCounter(_ name: String, _ value: Int64) { counters[index[name]!] = value }
+    /// Adds one to the counter at parameter index `index` (see `indexOf`), as each batch-norm training pass does.
+    public func incrementCounter(index: Int) { counters[index, default: 0] += 1 }
 
     public func zeroGradients() {
         precondition(isTraining, "an inference store has no gradients")

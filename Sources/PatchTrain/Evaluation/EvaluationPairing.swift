@@ -39,18 +39,14 @@ public struct EvaluationPairing: Sendable {
         guard !predictedFiles.isEmpty else {
             throw InputError(predictions, "no prediction volumes (\(VolumeFormat.namesForMessages))")
         }
-        var pairs: [EvaluationPair] = []
-        for (id, truthPath) in truthFiles.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) {
-            if let predictionPath = predictedFiles[id] {
-                pairs.append(EvaluationPair(id: id, predictionPath: predictionPath, truthPath: truthPath))
-            } else {
-                problems.append(InputError(truthPath, "no prediction for case '\(id)' in \(predictions) (expected \(id).npy, .nii or .nii.gz, optionally with _pred or _seg before the extension)"))
-            }
+        let match = CaseFileMatch(truthFiles, predictedFiles)
+        for (id, truthPath) in match.onlyFirst {
+            problems.append(InputError(truthPath, "no prediction for case '\(id)' in \(predictions) (expected \(id).npy, .nii or .nii.gz, optionally with _pred or _seg before the extension)"))
         }
-        for (id, predictionPath) in predictedFiles.sorted(by: { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }) where truthFiles[id] == nil {
+        for (id, predictionPath) in match.onlySecond {
             problems.append(InputError(predictionPath, "no truth for case '\(id)' in \(truthSource)"))
         }
-        self.pairs = pairs
+        self.pairs = match.matched.map { EvaluationPair(id: $0.id, predictionPath: $0.second, truthPath: $0.first) }
         self.problems = problems
         self.truthSource = truthSource
     }

@@ -65,14 +65,9 @@ extension NIfTIHeader {
         dimInfo = source.dimInfo
         qformCode = source.qformCode
         sformCode = source.sformCode
-        quaternB = source.quaternB
-        quaternC = source.quaternC
-        quaternD = source.quaternD
-        qoffsetX = source.qoffsetX
-        qoffsetY = source.qoffsetY
-        qoffsetZ = source.qoffsetZ
-        srowX = source.srowX
-        srowY = source.srowY
-        srowZ = source.srowZ
+        let quaternion: [WritableKeyPath<NIfTIHeader, Float>] = [\.quaternB, \.quaternC, \.quaternD, \.qoffsetX, \.qoffsetY, \.qoffsetZ]
+        for field in quaternion { self[keyPath: field] = source[keyPath: field] }
+        let sform: [WritableKeyPath<NIfTIHeader, [Float]>] = [\.srowX, \.srowY, \.srowZ]
+        for field in sform { self[keyPath: field] = source[keyPath: field] }
     }
 }

@@ -59,11 +59,7 @@ public final class NIfTIWriter {
 
     /// Writes a label map given as `(x, y, z)` C-order UInt8 values.
     public static func writeLabels(_ labels: UnsafeBufferPointer<UInt8>, shape: Extent3, like reference: NIfTIHeader?, to path: String) throws {
-        let volume = VolumeShape(x: shape.x, y: shape.y, z: shape.z)
-        precondition(labels.count == volume.elements, "\(labels.count) labels for shape \(shape)")
-        let writer = try NIfTIWriter(path: path, header: header(shape: volume, elementType: .uint8, like: reference))
-        try writer.appendTransposed(labels, shape: volume)
-        try writer.finish()
+        try write(labels, shape: VolumeShape(x: shape.x, y: shape.y, z: shape.z), elementType: .uint8, like: reference, to: path)
     }
 
     public static func writeLabels(_ labels: [UInt8], shape: Extent3, like reference: NIfTIHeader?, to path: String) throws {
@@ -73,14 +69,19 @@ public final class NIfTIWriter {
     /// Writes float32 values given as `(x, y, z)` or `(x, y, z, c)` C-order (e.g. class probabilities);
     /// channels become NIfTI's 4th dimension.
     public static func writeFloats(_ values: UnsafeBufferPointer<Float>, shape: VolumeShape, like reference: NIfTIHeader?, to path: String) throws {
-        precondition(values.count == shape.elements, "\(values.count) values for shape \(shape)")
-        let writer = try NIfTIWriter(path: path, header: header(shape: shape, elementType: .float32, like: reference))
-        try writer.appendTransposed(values, shape: shape)
-        try writer.finish()
+        try write(values, shape: shape, elementType: .float32, like: reference, to: path)
     }
 
     public static func writeFloats(_ values: [Float], shape: VolumeShape, like reference: NIfTIHeader?, to path: String) throws {
         try values.withUnsafeBufferPointer { try writeFloats($0, shape: shape, like: reference, to: path) }
+    }
+
+    private static func write<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>, shape: VolumeShape, elementType: ElementType,
+                                                  like reference: NIfTIHeader?, to path: String) throws {
+        precondition(values.count == shape.elements, "\(values.count) values for shape \(shape)")
+        let writer = try NIfTIWriter(path: path, header: header(shape: shape, elementType: elementType, like: reference))
+        try writer.appendTransposed(values, shape: shape)
+        try writer.finish()
     }
 
     /// Appends a whole channel-last C-order array in NIfTI order, one (z, channel) slice at a time.

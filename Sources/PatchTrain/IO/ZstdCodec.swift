@@ -1,7 +1,7 @@
 import CZstd
 
-/// Whole-buffer zstd compression for the small derived files patchtrain keeps (foreground indexes now,
-/// checkpoint side files later). Frames always record their decompressed size, so decompression allocates
+/// Whole-buffer zstd compression for the small derived files patchtrain keeps (the foreground indexes; a
+/// checkpoint's optimizer state, which is large, streams through `ZstdStream` instead). Frames always record their decompressed size, so decompression allocates
 /// exactly once and can refuse absurd sizes before allocating.
 public enum ZstdCodec {
     /// zstd's default level: fast, and plenty for sorted index deltas.

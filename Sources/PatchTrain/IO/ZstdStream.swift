@@ -203,18 +203,10 @@ public final class ZstdStreamReader {
         guard input.pos == input.size, !atEndOfFile else { return }
         var count = 0
         repeat {
-            count = readFile(fd, buffer.baseAddress!, buffer.count)
+            count = SystemCall.read(fd, buffer.baseAddress!, buffer.count)
         } while count < 0 && errno == EINTR
         if count < 0 { throw InputError(path, "cannot read (\(String(cString: strerror(errno))))") }
         input = ZSTD_inBuffer(src: buffer.baseAddress, size: count, pos: 0)
         if count == 0 { atEndOfFile = true }
     }
-}
-
-private func readFile(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    #if canImport(Glibc)
-    Glibc.read(fd, buffer, count)
-    #else
-    Darwin.read(fd, buffer, count)
-    #endif
 }

@@ -22,7 +22,7 @@ public struct Convolution3D: Sendable {
             forwardStackingYTaps(sources: sources, weights: weights, bias: bias, output: output, workspace: workspace)
             return
         }
-        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
+        let cin = plan.inputChannels, cout = plan.outputChannels
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // The in-plane weights of the three z taps side by side: stacked[kx·3+ky][ci][kz][co], [9·cin × 3·cout].
         let stacked = floats
@@ -34,26 +34,9 @@ public struct Convolution3D: Sendable {
                 }
             }
         }
-        let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
-        let perWorker = padded * width + 4 * padded * cout
-        forEachWorker { worker, firstRow, endRow in
-        let columns = stacked + plan.weightCount + worker * perWorker
-        let product = columns + padded * width
-        let tile = product + 3 * padded * cout
-        var row = firstRow
-        while row < endRow {
-            let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
-            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // Voxel-major [n × 3·cout] = columns · stacked: column kz·cout + co is z tap kz's contribution at each
-            // padded voxel; output voxel z sums tap kz at padded position z + kz. Both operands are read as
-            // stored (no transposes), which lets OpenBLAS's small-matrix kernels take them unpacked.
-            Matrix.multiply(m: n, n: 3 * cout, k: width, a: columns, lda: width,
-                            b: stacked, ldb: 3 * cout, c: product, ldc: 3 * cout)
-            sumTaps(product, channels: cout, rowCount: count, bias: bias, into: tile)
-            store(tile, channels: cout, firstRow: row, rowCount: count, into: [output], accumulate: false)
-            row += count
-        }
-        }
+        // Output voxel z sums z tap kz at padded position z + kz.
+        planeTapsPass(sources, direction: 1, weights: stacked, gathered: cin, produced: cout, rowsPerTile: plan.inputRowsPerTile,
+                      bias: bias, mirrored: false, into: [output], accumulate: false)
     }
 
     /// Gradient with respect to each input source (the source's activation, i.e. after its transform), written to
@@ -69,7 +52,7 @@ public struct Convolution3D: Sendable {
                                        accumulate: accumulate, workspace: workspace)
             return
         }
-        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cout
+        let cin = plan.inputChannels, cout = plan.outputChannels
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
         // weights rearranged as [kx·3+ky][co][kz][ci], i.e. [9·cout × 3·cin].
@@ -83,22 +66,35 @@ public struct Convolution3D: Sendable {
                 }
             }
         }
-        let tileRows = plan.gradientRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
-        let perWorker = padded * width + 4 * padded * cin
-        let source = [ActivationSource(outputGradient)]
+        // z tap kz reads dY at z − (kz − 1): padded position z + 2 − kz.
+        planeTapsPass([ActivationSource(outputGradient)], direction: -1, weights: rearranged, gathered: cout, produced: cin,
+                      rowsPerTile: plan.gradientRowsPerTile, bias: nil, mirrored: true, into: inputGradients,
+                      accumulate: accumulate)
+    }
+
+    /// The tiled pass forward and input gradient share: per tile of z-rows, the 9-tap im2col of `sources`
+    /// (`gathered` channels, neighbours in `direction`), one GEMM against `weights` (`[9·gathered × 3·produced]`,
+    /// with the workers' tiles behind it in the workspace), the three z taps summed, and the result stored.
+    private func planeTapsPass(_ sources: [ActivationSource], direction: Int, weights: UnsafeMutablePointer<Float>,
+                               gathered: Int, produced: Int, rowsPerTile tileRows: Int, bias: UnsafePointer<Float>?,
+                               mirrored: Bool, into destinations: [ActivationTensor], accumulate: Bool) {
+        let width = ConvolutionPlan.planeTaps * gathered, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let perWorker = padded * width + 4 * padded * produced
         forEachWorker { worker, firstRow, endRow in
-        let columns = rearranged + plan.weightCount + worker * perWorker
+        let columns = weights + plan.weightCount + worker * perWorker
         let product = columns + padded * width
-        let tile = product + 3 * padded * cin
+        let tile = product + 3 * padded * produced
         var row = firstRow
         while row < endRow {
             let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
-            gatherPlaneNeighbourhoods(source, direction: -1, firstRow: row, rowCount: count, into: columns)
-            Matrix.multiply(m: n, n: 3 * cin, k: width, a: columns, lda: width,
-                            b: rearranged, ldb: 3 * cin, c: product, ldc: 3 * cin)
-            // z tap kz reads dY at z − (kz − 1): padded position z + 2 − kz.
-            sumTaps(product, channels: cin, rowCount: count, bias: nil, into: tile, mirrored: true)
-            store(tile, channels: cin, firstRow: row, rowCount: count, into: inputGradients, accumulate: accumulate)
+            gatherPlaneNeighbourhoods(sources, direction: direction, firstRow: row, rowCount: count, into: columns)
+            // Voxel-major [n × 3·produced] = columns · weights: column kz·produced + c is z tap kz's contribution at
+            // each padded voxel. Both operands are read as stored (no transposes), which lets OpenBLAS's
+            // small-matrix kernels take them unpacked.
+            Matrix.multiply(m: n, n: 3 * produced, k: width, a: columns, lda: width,
+                            b: weights, ldb: 3 * produced, c: product, ldc: 3 * produced)
+            sumTaps(product, channels: produced, rowCount: count, bias: bias, into: tile, mirrored: mirrored)
+            store(tile, channels: produced, firstRow: row, rowCount: count, into: destinations, accumulate: accumulate)
             row += count
         }
         }
@@ -263,22 +259,14 @@ public struct Convolution3D: Sendable {
         let voxels = rowCount * plan.extent.z, firstVoxel = firstRow * plan.extent.z
         if destinations.count == 1 {
             let d = destinations[0]
-            if accumulate {
-                d.add(tile, at: firstVoxel * channels, count: voxels * channels)
-            } else {
-                d.write(tile, at: firstVoxel * channels, count: voxels * channels)
-            }
+            d.store(tile, at: firstVoxel * channels, count: voxels * channels, accumulate: accumulate)
             return
         }
         var column = 0
         for d in destinations {
             let c = d.channels
             for v in 0..<voxels {
-                if accumulate {
-                    d.add(tile + v * channels + column, at: (firstVoxel + v) * c, count: c)
-                } else {
-                    d.write(tile + v * channels + column, at: (firstVoxel + v) * c, count: c)
-                }
+                d.store(tile + v * channels + column, at: (firstVoxel + v) * c, count: c, accumulate: accumulate)
             }
             column += c
         }

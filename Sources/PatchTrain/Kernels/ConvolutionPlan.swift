@@ -79,25 +79,27 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Rows of the padded im2col matrix of a tile: `rowsPerTile · (z + 2)`.
     func paddedVoxels(rowsPerTile: Int) -> Int { rowsPerTile * (extent.z + 2) }
 
-    /// Stacked weights; per worker the im2col tile, the GEMM's product for all three z taps and the channel-last tile.
     public var forwardWorkspaceFloats: Int {
-        if forwardStacksYTaps {
-            // Per worker one row's 3-tap im2col, its product for all nine (y, z) taps and three accumulating rows.
-            let p = extent.z + 2
-            return weightCount + workers * (p * 3 * inputChannels + p * 9 * outputChannels + 3 * extent.z * outputChannels)
-        }
-        let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
-        return weightCount + workers * (n * Self.planeTaps * inputChannels + 4 * n * outputChannels)
+        dataPassWorkspaceFloats(stacksYTaps: forwardStacksYTaps, rowsPerTile: inputRowsPerTile,
+                                gathered: inputChannels, produced: outputChannels)
     }
 
-    /// Stacked weights; per worker the output-gradient im2col tile, the product and the channel-last tile.
+    /// The forward pass's workspace with the roles swapped: the output gradient is gathered, the input's produced.
     public var inputGradientWorkspaceFloats: Int {
-        if inputGradientStacksYTaps {
+        dataPassWorkspaceFloats(stacksYTaps: inputGradientStacksYTaps, rowsPerTile: gradientRowsPerTile,
+                                gathered: outputChannels, produced: inputChannels)
+    }
+
+    /// Stacked weights; per worker the im2col tile of the `gathered` tensor, the GEMM's product for all three z taps
+    /// and the channel-last tile of the `produced` one.
+    private func dataPassWorkspaceFloats(stacksYTaps: Bool, rowsPerTile: Int, gathered: Int, produced: Int) -> Int {
+        if stacksYTaps {
+            // Per worker one row's 3-tap im2col, its product for all nine (y, z) taps and three accumulating rows.
             let p = extent.z + 2
-            return weightCount + workers * (p * 3 * outputChannels + p * 9 * inputChannels + 3 * extent.z * inputChannels)
+            return weightCount + workers * (p * 3 * gathered + p * 9 * produced + 3 * extent.z * produced)
         }
-        let n = paddedVoxels(rowsPerTile: gradientRowsPerTile)
-        return weightCount + workers * (n * Self.planeTaps * outputChannels + 4 * n * inputChannels)
+        let n = paddedVoxels(rowsPerTile: rowsPerTile)
+        return weightCount + workers * (n * Self.planeTaps * gathered + 4 * n * produced)
     }
 
     /// Per worker a weight-gradient accumulator, the input im2col tile, the output gradient stacked three times

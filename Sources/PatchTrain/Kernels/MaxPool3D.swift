@@ -76,11 +76,7 @@ public struct MaxPool3D: Sendable {
             for r in 0..<4 {
                 let xi = 2 * x + r / 2, yi = 2 * y + r % 2
                 let offset = ((sample * ex.x + xi) * ey + yi) * zIn * c
-                if accumulate {
-                    inputGradient.add(gradientsIn + r * zIn * c, at: offset, count: zIn * c)
-                } else {
-                    inputGradient.write(gradientsIn + r * zIn * c, at: offset, count: zIn * c)
-                }
+                inputGradient.store(gradientsIn + r * zIn * c, at: offset, count: zIn * c, accumulate: accumulate)
             }
         }
     }

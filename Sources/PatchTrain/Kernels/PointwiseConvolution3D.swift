@@ -53,11 +53,7 @@ public struct PointwiseConvolution3D: Sendable {
             outputGradient.read(at: first * outputChannels, count: count * outputChannels, into: outputs)
             Matrix.multiply(m: count, n: inputChannels, k: outputChannels, a: outputs, lda: outputChannels,
                             b: weights, ldb: outputChannels, transposeB: true, c: inputs, ldc: inputChannels)
-            if accumulate {
-                inputGradient.add(inputs, at: first * inputChannels, count: count * inputChannels)
-            } else {
-                inputGradient.write(inputs, at: first * inputChannels, count: count * inputChannels)
-            }
+            inputGradient.store(inputs, at: first * inputChannels, count: count * inputChannels, accumulate: accumulate)
         }
     }
 
@@ -86,12 +82,7 @@ public struct PointwiseConvolution3D: Sendable {
 
     private func forEachTile(_ body: (Int, Int, Int) -> Void) {
         for sample in 0..<batch {
-            var voxel = 0
-            while voxel < extent.volume {
-                let count = min(voxelsPerTile, extent.volume - voxel)
-                body(sample, voxel, count)
-                voxel += count
-            }
+            forEachRun(of: extent.volume, length: voxelsPerTile) { voxel, count in body(sample, voxel, count) }
         }
     }
 

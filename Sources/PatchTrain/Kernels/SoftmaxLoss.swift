@@ -131,14 +131,7 @@ public struct SoftmaxLoss: Sendable {
         return value
     }
 
-    private func forEachChunk(_ body: (Int, Int) -> Void) {
-        var first = 0
-        while first < voxels {
-            let count = min(chunk, voxels - first)
-            body(first, count)
-            first += count
-        }
-    }
+    private func forEachChunk(_ body: (Int, Int) -> Void) { forEachRun(of: voxels, length: chunk, body) }
 
     private func check(_ t: ActivationTensor) {
         precondition(t.batch == batch && t.extent == extent && t.channels == classes, "loss shape mismatch")

@@ -66,11 +66,7 @@ public struct TransposedConvolution3D: Sendable {
             Matrix.multiply(m: voxels, n: inputChannels, k: wide, a: expanded, lda: wide,
                             b: weights, ldb: wide, transposeB: true, c: gradients, ldc: inputChannels)
             let offset = row * inputExtent.z * inputChannels
-            if accumulate {
-                inputGradient.add(gradients, at: offset, count: voxels * inputChannels)
-            } else {
-                inputGradient.write(gradients, at: offset, count: voxels * inputChannels)
-            }
+            inputGradient.store(gradients, at: offset, count: voxels * inputChannels, accumulate: accumulate)
         }
     }
 
@@ -102,14 +98,7 @@ public struct TransposedConvolution3D: Sendable {
         return (floats, floats + rowsPerTile * inputExtent.z * inputChannels)
     }
 
-    private func forEachTile(_ body: (Int, Int) -> Void) {
-        var row = 0
-        while row < rows {
-            let count = min(rowsPerTile, rows - row)
-            body(row, count)
-            row += count
-        }
-    }
+    private func forEachTile(_ body: (Int, Int) -> Void) { forEachRun(of: rows, length: rowsPerTile, body) }
 
     private func readTile(_ source: ActivationSource, firstRow: Int, rowCount: Int, into tile: UnsafeMutablePointer<Float>) {
         let perSample = inputExtent.x * inputExtent.y

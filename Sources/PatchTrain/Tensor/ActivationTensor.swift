@@ -56,6 +56,16 @@ public struct ActivationTensor: @unchecked Sendable {
         }
     }
 
+    /// `add` when `accumulate`, else `write`: for a gradient whose tensor may already hold another contribution.
+    @inlinable
+    public func store(_ source: UnsafePointer<Float>, at offset: Int, count: Int, accumulate: Bool) {
+        if accumulate {
+            add(source, at: offset, count: count)
+        } else {
+            write(source, at: offset, count: count)
+        }
+    }
+
     /// Adds `count` fp32 values into the stored elements at `offset` (the sum is formed in fp32, rounded once).
     /// Used where a tensor's gradient has two contributions, e.g. an encoder output read by both the pool and the
     /// decoder's skip concatenation.

@@ -81,7 +81,7 @@ public final class MetricsLog {
             }
         }
         guard kept < fileSize(path) else { return }
-        guard truncateFile(path, off_t(kept)) == 0 else {
+        guard SystemCall.truncate(path, off_t(kept)) == 0 else {
             throw RuntimeFailure("\(path): cannot truncate (\(String(cString: strerror(errno))))")
         }
     }
@@ -89,12 +89,4 @@ public final class MetricsLog {
     private static func fileSize(_ path: String) -> UInt64 {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.uint64Value ?? 0
     }
-}
-
-private func truncateFile(_ path: String, _ length: off_t) -> Int32 {
-    #if canImport(Glibc)
-    Glibc.truncate(path, length)
-    #else
-    Darwin.truncate(path, length)
-    #endif
 }

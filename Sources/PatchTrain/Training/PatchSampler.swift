@@ -170,7 +170,7 @@ public final class PatchSampler: @unchecked Sendable {
             let px = offset.x + ix
             for iy in 0..<sy {
                 let voxel = (px * py + offset.y + iy) * pz + offset.z
-                narrow(values + iy * sz * c, into: image + voxel * c, count: sz * c)
+                Precision.narrow(values + iy * sz * c, into: image + voxel * c, count: sz * c)
                 (labelOut + voxel).update(from: labels + iy * sz, count: sz)
             }
             if pages.releasesAfter(plane: ix) {
@@ -249,12 +249,6 @@ public final class PatchSampler: @unchecked Sendable {
             throw RuntimeFailure("case \(trainingCase.id): \(error)")
         }
     }
-}
-
-/// fp32 → fp16 with round-to-nearest-even; a plain loop the compiler turns into vcvtps2ph with F16C.
-@inline(__always)
-private func narrow(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float16>, count: Int) {
-    for i in 0..<count { destination[i] = Float16(source[i]) }
 }
 
 /// One `(1, y, z)` slab of Float image values and of labels: the only buffers reading a patch needs

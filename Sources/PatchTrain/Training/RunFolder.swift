@@ -12,7 +12,7 @@ import Darwin
 /// RUN/config.json      RunConfiguration: what was asked, for --resume
 /// RUN/metrics.jsonl    one JSON line per step        RUN/metrics.csv   the same, as CSV
 /// RUN/last/            the latest checkpoint (Checkpoint)
-/// RUN/best/            the best validation checkpoint (once validation exists)
+/// RUN/best/            the best validation checkpoint (when the run validates)
 /// RUN/.lock            held by the process training in it
 /// ```
 ///
@@ -32,7 +32,7 @@ public final class RunFolder {
     private init(path: String) throws {
         self.path = path
         let lock = "\(path)/.lock"
-        let fd = openFile(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        let fd = SystemCall.open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw RuntimeFailure("\(lock): cannot open (\(String(cString: strerror(errno))))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
@@ -104,12 +104,4 @@ public final class RunFolder {
     private static func trimmed(_ path: String) -> String {
         path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
     }
-}
-
-private func openFile(_ path: String, _ flags: Int32, _ mode: mode_t) -> Int32 {
-    #if canImport(Glibc)
-    Glibc.open(path, flags, mode)
-    #else
-    Darwin.open(path, flags, mode)
-    #endif
 }

@@ -65,7 +65,7 @@ public final class Trainer {
         prefetcher = Prefetcher(sampler: sampler, depth: plan.prefetchDepth, microBatch: plan.microBatch)
     }
 
-    /// The trainer as it was before options: constant learning rate, Dice, no augmentation.
+    /// A trainer with the plain settings: constant learning rate, Dice, no augmentation.
     public convenience init(plan: MemoryPlan, cases: [TrainingCase], seed: UInt64, learningRate: Float = 1e-4,
                             indexCache: ForegroundIndexCache? = nil) throws {
         try self.init(plan: plan, cases: cases,

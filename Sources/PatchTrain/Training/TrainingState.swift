@@ -49,7 +49,7 @@ public struct SchedulePosition: Codable, Sendable, Equatable {
     public var nextRate: Float { schedule.rate(base: baseLearningRate, step: step, totalSteps: totalSteps) }
 }
 
-/// A validation metric and where it was reached (written by validation, which is not part of `fit` yet).
+/// A validation metric and where it was reached (kept by `fit` when it validates, for the `best/` checkpoint).
 public struct BestMetric: Codable, Sendable, Equatable {
     /// What was measured, e.g. `"dice"`.
     public var name: String

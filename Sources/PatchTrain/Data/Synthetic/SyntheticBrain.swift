@@ -163,21 +163,42 @@ public struct SyntheticBrain: Sendable {
             let dy = (Double(y) - v.center.y) / v.semiAxes.y
             return Float(dx * dx + dy * dy)
         }
-        let ventricleRow = SIMD2(rowR2(m.ventricles[0]), rowR2(m.ventricles[1]))
-        let nearVentricle = ventricleRow.min() < 1
+        let geometry = RowGeometry(brainSpan: brainSpan, lesionSpan: lesionSpan, brainRowR2: brainRowR2, lesionRowR2: lesionRowR2,
+                                   ventricleRow: SIMD2(rowR2(m.ventricles[0]), rowR2(m.ventricles[1])), outer: outer,
+                                   reach: reach, rowStart: (x * shape.y + y) * shape.z)
+        shadeRow(geometry, image: image, labels: labels, rows: rows)
+    }
 
+    /// What the voxels of one (x, y) row share: the z-ranges the brain and the lesion cover, the row's terms of
+    /// each ellipsoid's squared radius, and where the row starts in the volume (for the voxel noise).
+    private struct RowGeometry {
+        let brainSpan: Range<Int>, lesionSpan: Range<Int>
+        let brainRowR2: Double, lesionRowR2: Double
+        let ventricleRow: SIMD2<Float>
+        let outer: Double, reach: Double
+        let rowStart: Int
+    }
+
+    /// The brain's voxels of a row: tissue, CSF, lesion classes, bias field and noise.
+    private func shadeRow(_ geometry: RowGeometry, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>,
+                          rows: RowScratch) {
+        let m = model
+        let brainSpan = geometry.brainSpan, lesionSpan = geometry.lesionSpan
+        let surfaceAmplitude = Float(SyntheticBrainModel.brainSurfaceAmplitude)
+        let ventricleRow = geometry.ventricleRow
+        let nearVentricle = ventricleRow.min() < 1
         let levels = m.intensities
         let csf = Float(levels.csf), grey = Float(levels.grey), white = Float(levels.white)
         let edemaLevel = Float(levels.edema), coreLevel = Float(levels.core), enhancingLevel = Float(levels.enhancing)
         let sigma = Float(m.noiseSigma), biasAmplitude = Float(m.biasAmplitude)
         let csfBand = Float(SyntheticBrainModel.csfBandDepth)
-        let outer2 = Float(outer * outer)
-        let brainRow = Float(brainRowR2), lesionRow = Float(lesionRowR2)
-        let reach2 = Float(reach * reach)
+        let outer2 = Float(geometry.outer * geometry.outer)
+        let brainRow = Float(geometry.brainRowR2), lesionRow = Float(geometry.lesionRowR2)
+        let reach2 = Float(geometry.reach * geometry.reach)
         let coreFraction = Float(m.coreFraction), coreAmplitude = Float(SyntheticBrainModel.coreAmplitude)
         let edemaAmplitude = Float(SyntheticBrainModel.edemaAmplitude)
         let necroticLimit = 1 - Float(m.rimFraction), edemaMargin = Float(m.edemaMargin)
-        let rowStart = (x * shape.y + y) * shape.z
+        let rowStart = geometry.rowStart
 
         brainZ2.withUnsafeBufferPointer { brainZ2 in
         lesionZ2.withUnsafeBufferPointer { lesionZ2 in
