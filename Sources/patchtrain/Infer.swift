@@ -41,6 +41,9 @@ struct Infer: ParsableCommand {
     @Option(name: .long, help: "Label map format: npy or nifti.")
     var format: String = "npy"
 
+    @Option(name: .long, help: "Also write DIR/CASE.png: three slices of the image with the predicted labels over them.")
+    var preview: String?
+
     @Flag(name: .long, help: "Print the summary as JSON on stdout.")
     var json = false
 
@@ -109,6 +112,7 @@ struct Infer: ParsableCommand {
             try inference.infer(item.volume, plane: { x, plane in try writer.append(plane: x, probabilities: plane) },
                                 progress: { done, _ in windows = done; progress.update(completed: before + done) })
             try writer.finish()
+            if let preview { try SlicePreview.writePrediction(image: item.volume, labelsFile: writer.labelsPath, folder: preview, stem: item.stem) }
             before += windows
             let peak = ProcessMemory.peakResidentBytes
             results.append(InferredCase(input: item.volume.path, labels: writer.labelsPath, probabilities: writer.probabilitiesPath,

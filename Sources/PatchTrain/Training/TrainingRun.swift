@@ -114,6 +114,7 @@ public final class TrainingRun {
                 do { result = try validate(validator) } catch { throw stopped(by: error) }
                 record.validationDice = result.meanDice
                 record.validationForegroundDice = result.meanForegroundDice
+                record.validationSeconds = result.seconds
                 record.peakResidentBytes = ProcessMemory.peakResidentBytes
                 lastValidation = result
                 if trainer.best?.isImproved(by: result.meanForegroundDice) ?? true {
@@ -122,7 +123,10 @@ public final class TrainingRun {
                     try trainer.saveCheckpoint(to: folder.bestPath)
                 }
             }
-            do { try metrics.append(record) } catch { throw stopped(by: error) }
+            do {
+                try metrics.append(record)
+                if record.validationDice != nil { try ProgressChart.write(metrics: folder.metricsJSONPath, to: folder.progressPath) }
+            } catch { throw stopped(by: error) }
             onStep?(record)
             // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.
             if record.peakResidentBytes > plan.budgetBytes {
@@ -147,7 +151,8 @@ public final class TrainingRun {
 
     private func validate(_ validator: Validator) throws -> Validator.Result {
         onValidationStart?(validator.totalPasses)
-        return try validator.run { self.onValidationProgress?($0) }
+        return try validator.run(afterStep: trainer.completedSteps, progress: { self.onValidationProgress?($0) },
+                                 slices: folder.writeValidationSlices)
     }
 
     /// Saves the trainer's current step boundary as `last/`.

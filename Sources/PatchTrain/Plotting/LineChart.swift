@@ -1,0 +1,149 @@
+/// A chart of lines against a shared x axis, drawn into a `Raster`: axes with round ticks, a title, axis labels,
+/// a legend, and optional shaded x-intervals (the patch-size stages of a run, say). It is a value describing what
+/// to draw; `draw(into:frame:)` lays it out in the frame given, so the same chart fits a thumbnail or a report.
+public struct LineChart: Sendable {
+    public struct Series: Sendable {
+        public var name: String
+        public var color: RGB
+        public var xs: [Double]
+        public var ys: [Double]
+        public var thickness: Int
+        /// Draw a square at each point (for sparse series such as validations).
+        public var markers: Bool
+
+        public init(name: String, color: RGB, xs: [Double], ys: [Double], thickness: Int = 1, markers: Bool = false) {
+            precondition(xs.count == ys.count, "a series has one y per x")
+            self.name = name
+            self.color = color
+            self.xs = xs
+            self.ys = ys
+            self.thickness = thickness
+            self.markers = markers
+        }
+    }
+
+    /// A shaded interval of x with a label at its top.
+    public struct Band: Sendable {
+        public var lower: Double
+        public var upper: Double
+        public var label: String
+        public var color: RGB
+        public init(lower: Double, upper: Double, label: String, color: RGB) {
+            self.lower = lower
+            self.upper = upper
+            self.label = label
+            self.color = color
+        }
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var series: [Series]
+    public var bands: [Band] = []
+    /// A fixed y range (Dice: 0...1); nil fits the data.
+    public var yRange: ClosedRange<Double>?
+
+    public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.series = series
+        self.yRange = yRange
+    }
+
+    /// Where the data go in a frame: the plot area and the axes' ticks.
+    public struct Layout: Sendable {
+        public var plot: (x: Int, y: Int, width: Int, height: Int)
+        public var xTicks: AxisTicks
+        public var yTicks: AxisTicks
+
+        /// The pixel of data point `(x, y)`.
+        public func pixel(x: Double, y: Double) -> (x: Double, y: Double) {
+            let px = Double(plot.x) + (x - xTicks.lower) / (xTicks.upper - xTicks.lower) * Double(plot.width - 1)
+            let py = Double(plot.y + plot.height - 1) - (y - yTicks.lower) / (yTicks.upper - yTicks.lower) * Double(plot.height - 1)
+            return (px, py)
+        }
+    }
+
+    public func layout(frame: (x: Int, y: Int, width: Int, height: Int), scale: Int) -> Layout {
+        let finite = series.flatMap { s in zip(s.xs, s.ys).filter { $0.0.isFinite && $0.1.isFinite } }
+        let xs = finite.map(\.0) + bands.flatMap { [$0.lower, $0.upper] }
+        let ys = finite.map(\.1)
+        let xTicks = AxisTicks(lower: xs.min() ?? 0, upper: xs.max() ?? 1, count: 6)
+        let yTicks = yRange.map { AxisTicks(lower: $0.lowerBound, upper: $0.upperBound, count: 5) }
+            ?? AxisTicks(lower: ys.min() ?? 0, upper: ys.max() ?? 1, count: 5)
+        let font = BitmapFont.standard
+        let line = font.lineHeight * scale
+        let tickLabelWidth = yTicks.values.map { font.width(of: yTicks.label($0), scale: scale) }.max() ?? 0
+        let left = line + 4 * scale + tickLabelWidth + 4 * scale
+        let top = line + 6 * scale
+        let bottom = 2 * line + 8 * scale
+        let right = 8 * scale
+        return Layout(plot: (frame.x + left, frame.y + top, max(frame.width - left - right, 2), max(frame.height - top - bottom, 2)),
+                      xTicks: xTicks, yTicks: yTicks)
+    }
+
+    public static let axisColor = RGB(hex: 0x333333)
+    public static let gridColor = RGB(hex: 0xE4E4E4)
+
+    public func draw(into raster: inout Raster, frame: (x: Int, y: Int, width: Int, height: Int), scale: Int = 1) {
+        let font = BitmapFont.standard
+        let layout = layout(frame: frame, scale: scale)
+        let p = layout.plot
+        let line = font.lineHeight * scale
+        for band in bands {
+            let a = layout.pixel(x: band.lower, y: 0).x, b = layout.pixel(x: band.upper, y: 0).x
+            raster.fill(x: Int(a), y: p.y, width: max(Int(b - a), 1), height: p.height, band.color)
+            raster.text(band.label, x: Int(a) + 3 * scale, y: p.y + 3 * scale, Self.axisColor, scale: scale)
+        }
+        for value in layout.yTicks.values {
+            let y = Int(layout.pixel(x: layout.xTicks.lower, y: value).y.rounded())
+            raster.fill(x: p.x, y: y, width: p.width, height: 1, Self.gridColor)
+            let label = layout.yTicks.label(value)
+            raster.text(label, x: p.x - 4 * scale - font.width(of: label, scale: scale), y: y - line / 2, Self.axisColor, scale: scale)
+        }
+        for value in layout.xTicks.values {
+            let x = Int(layout.pixel(x: value, y: layout.yTicks.lower).x.rounded())
+            raster.fill(x: x, y: p.y, width: 1, height: p.height, Self.gridColor)
+            raster.fill(x: x, y: p.y + p.height, width: 1, height: 3 * scale, Self.axisColor)
+            let label = layout.xTicks.label(value)
+            raster.text(label, x: x - font.width(of: label, scale: scale) / 2, y: p.y + p.height + 4 * scale, Self.axisColor, scale: scale)
+        }
+        raster.fill(x: p.x, y: p.y + p.height - 1, width: p.width, height: scale, Self.axisColor)
+        raster.fill(x: p.x, y: p.y, width: scale, height: p.height, Self.axisColor)
+        for s in series {
+            let points = zip(s.xs, s.ys).filter { $0.0.isFinite && $0.1.isFinite }.map { layout.pixel(x: $0.0, y: $0.1) }
+            for (a, b) in zip(points, points.dropFirst()) { raster.line(from: a, to: b, s.color, thickness: s.thickness * scale) }
+            if s.markers || points.count == 1 {
+                let side = (s.thickness + 4) * scale
+                for point in points { raster.fill(x: Int(point.x) - side / 2, y: Int(point.y) - side / 2, width: side, height: side, s.color) }
+            }
+        }
+        raster.text(title, x: p.x, y: frame.y + 2 * scale, Self.axisColor, scale: scale, bold: true)
+        raster.text(xLabel, x: p.x + (p.width - font.width(of: xLabel, scale: scale)) / 2, y: p.y + p.height + line + 6 * scale,
+                    Self.axisColor, scale: scale)
+        raster.verticalText(yLabel, x: frame.x + scale, y: p.y + (p.height + font.width(of: yLabel, scale: scale)) / 2,
+                            Self.axisColor, scale: scale)
+        drawLegend(into: &raster, plot: p, scale: scale)
+    }
+
+    /// Names with a colour swatch each, stacked in the plot's top-right corner on a white box.
+    private func drawLegend(into raster: inout Raster, plot p: (x: Int, y: Int, width: Int, height: Int), scale: Int) {
+        let named = series.filter { !$0.name.isEmpty }
+        guard !named.isEmpty else { return }
+        let font = BitmapFont.standard
+        let line = font.lineHeight * scale
+        let swatch = 12 * scale
+        let width = (named.map { font.width(of: $0.name, scale: scale) }.max() ?? 0) + swatch + 10 * scale
+        let height = named.count * (line + 2 * scale) + 4 * scale
+        let x = p.x + p.width - width - 4 * scale, y = p.y + 4 * scale
+        raster.fill(x: x, y: y, width: width, height: height, .white)
+        raster.frame(x: x, y: y, width: width, height: height, Self.gridColor)
+        for (i, s) in named.enumerated() {
+            let top = y + 3 * scale + i * (line + 2 * scale)
+            raster.fill(x: x + 4 * scale, y: top + line / 2 - scale, width: swatch, height: 3 * scale, s.color)
+            raster.text(s.name, x: x + swatch + 7 * scale, y: top, Self.axisColor, scale: scale)
+        }
+    }
+}

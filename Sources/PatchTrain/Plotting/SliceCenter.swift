@@ -1,0 +1,66 @@
+/// Where three orthogonal slices should cross to show a label map's largest foreground structure: on the walked
+/// axis, the plane holding the most foreground voxels; within that plane, the largest 4-connected region of
+/// foreground, crossed through its widest row and column. A label map without foreground gives the centre.
+public enum SliceCenter {
+    public static func throughLargestStructure(of labels: any VolumeSource) -> Extent3 {
+        let extent = labels.shape.spatial
+        let walk = labels.isXFastestOnDisk ? 2 : 0
+        var size = extent
+        size[walk] = 1
+        var plane = [UInt8](repeating: 0, count: size.volume)
+        let pages = PageWindow(planeBytes: size.volume * labels.shape.channels * labels.elementType.byteSize)
+        var best = (index: -1, count: 0)
+        for i in 0..<extent[walk] {
+            var origin = Extent3.zero
+            origin[walk] = i
+            plane.withUnsafeMutableBufferPointer { labels.readLabels(Box3(origin: origin, size: size), into: $0.baseAddress!) }
+            if pages.releasesAfter(plane: i) { labels.releasePages() }
+            let count = plane.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+            if count > best.count { best = (i, count) }
+        }
+        var center = Extent3(extent.x / 2, extent.y / 2, extent.z / 2)
+        guard best.index >= 0 else { labels.releasePages(); return center }
+        var origin = Extent3.zero
+        origin[walk] = best.index
+        plane.withUnsafeMutableBufferPointer { labels.readLabels(Box3(origin: origin, size: size), into: $0.baseAddress!) }
+        labels.releasePages()
+        // The plane's two axes, in layout order: (u, v) with v varying fastest.
+        let (ua, va) = walk == 0 ? (1, 2) : (0, 1)
+        let (nu, nv) = (extent[ua], extent[va])
+        let region = largestRegion(plane, rows: nu, columns: nv)
+        var rowCounts = [Int](repeating: 0, count: nu), columnCounts = [Int](repeating: 0, count: nv)
+        for index in region {
+            rowCounts[index / nv] += 1
+            columnCounts[index % nv] += 1
+        }
+        center[walk] = best.index
+        center[ua] = rowCounts.indices.max { rowCounts[$0] < rowCounts[$1] } ?? center[ua]
+        center[va] = columnCounts.indices.max { columnCounts[$0] < columnCounts[$1] } ?? center[va]
+        return center
+    }
+
+    /// The indices of the largest 4-connected region of non-zero values in a `rows × columns` plane.
+    static func largestRegion(_ plane: [UInt8], rows: Int, columns: Int) -> [Int] {
+        var seen = [Bool](repeating: false, count: plane.count)
+        var largest: [Int] = []
+        var stack: [Int] = []
+        for start in plane.indices where plane[start] != 0 && !seen[start] {
+            var region: [Int] = []
+            seen[start] = true
+            stack.append(start)
+            while let i = stack.popLast() {
+                region.append(i)
+                let (r, c) = (i / columns, i % columns)
+                for (nr, nc) in [(r - 1, c), (r + 1, c), (r, c - 1), (r, c + 1)] where nr >= 0 && nr < rows && nc >= 0 && nc < columns {
+                    let j = nr * columns + nc
+                    if plane[j] != 0 && !seen[j] {
+                        seen[j] = true
+                        stack.append(j)
+                    }
+                }
+            }
+            if region.count > largest.count { largest = region }
+        }
+        return largest
+    }
+}
