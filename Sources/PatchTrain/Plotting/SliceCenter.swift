@@ -1,6 +1,7 @@
-/// Where three orthogonal slices should cross to show a label map's largest foreground structure: on the walked
-/// axis, the plane holding the most foreground voxels; within that plane, the largest 4-connected region of
-/// foreground, crossed through its widest row and column. A label map without foreground gives the centre.
+/// Where three orthogonal slices should cross to show a label map's largest foreground structure: on the axis
+/// walked on disk, the plane holding the most foreground voxels (of equally full planes, the middle one); within
+/// that plane, the largest 4-connected region of foreground, crossed through its median row and median column
+/// (each holds some of the region). A label map without foreground gives the volume's centre.
 public enum SliceCenter {
     public static func throughLargestStructure(of labels: any VolumeSource) -> Extent3 {
         let extent = labels.shape.spatial
@@ -9,33 +10,29 @@ public enum SliceCenter {
         size[walk] = 1
         var plane = [UInt8](repeating: 0, count: size.volume)
         let pages = PageWindow(planeBytes: size.volume * labels.shape.channels * labels.elementType.byteSize)
-        var best = (index: -1, count: 0)
+        var counts = [Int](repeating: 0, count: extent[walk])
         for i in 0..<extent[walk] {
             var origin = Extent3.zero
             origin[walk] = i
             plane.withUnsafeMutableBufferPointer { labels.readLabels(Box3(origin: origin, size: size), into: $0.baseAddress!) }
             if pages.releasesAfter(plane: i) { labels.releasePages() }
-            let count = plane.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
-            if count > best.count { best = (i, count) }
+            counts[i] = plane.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
         }
         var center = Extent3(extent.x / 2, extent.y / 2, extent.z / 2)
-        guard best.index >= 0 else { labels.releasePages(); return center }
+        let most = counts.max() ?? 0
+        guard most > 0 else { labels.releasePages(); return center }
+        let fullest = counts.indices.filter { counts[$0] == most }
         var origin = Extent3.zero
-        origin[walk] = best.index
+        origin[walk] = fullest[fullest.count / 2]
         plane.withUnsafeMutableBufferPointer { labels.readLabels(Box3(origin: origin, size: size), into: $0.baseAddress!) }
         labels.releasePages()
         // The plane's two axes, in layout order: (u, v) with v varying fastest.
         let (ua, va) = walk == 0 ? (1, 2) : (0, 1)
         let (nu, nv) = (extent[ua], extent[va])
         let region = largestRegion(plane, rows: nu, columns: nv)
-        var rowCounts = [Int](repeating: 0, count: nu), columnCounts = [Int](repeating: 0, count: nv)
-        for index in region {
-            rowCounts[index / nv] += 1
-            columnCounts[index % nv] += 1
-        }
-        center[walk] = best.index
-        center[ua] = rowCounts.indices.max { rowCounts[$0] < rowCounts[$1] } ?? center[ua]
-        center[va] = columnCounts.indices.max { columnCounts[$0] < columnCounts[$1] } ?? center[va]
+        center[walk] = origin[walk]
+        center[ua] = region.map { $0 / nv }.sorted()[region.count / 2]
+        center[va] = region.map { $0 % nv }.sorted()[region.count / 2]
         return center
     }
 

@@ -52,26 +52,49 @@ public enum SlicePreview {
         }
     }
 
+    /// Where the panels go: the picture's size, and per row the top-left corner of each panel (in `panelAxes`
+    /// order), the image part below its caption line.
+    public struct Layout: Sendable, Equatable {
+        public var width: Int
+        public var height: Int
+        public var panels: [[Extent2]]
+    }
+
+    public struct Extent2: Sendable, Equatable {
+        public var x: Int
+        public var y: Int
+    }
+
+    public static func layout(extent: Extent3, rows: Int, magnification m: Int) -> Layout {
+        let caption = BitmapFont.standard.lineHeight + 4
+        let sizes = panelAxes.map { panelSize(axis: $0, extent: extent) }
+        let rowHeight = caption + (sizes.map(\.height).max() ?? 0) * m + gap
+        var panels: [[Extent2]] = []
+        for r in 0..<rows {
+            var x = gap
+            var row: [Extent2] = []
+            for size in sizes {
+                row.append(Extent2(x: x, y: gap + r * rowHeight + caption))
+                x += size.width * m + gap
+            }
+            panels.append(row)
+        }
+        return Layout(width: sizes.reduce(gap) { $0 + $1.width * m + gap }, height: rows * rowHeight + gap, panels: panels)
+    }
+
     /// One row of three panels per entry of `rows` (a name and its labels; nil labels: the image alone).
     public static func render(image: OrthogonalSlices<Float>, rows: [(name: String, labels: OrthogonalSlices<UInt8>?)],
                               magnification m: Int? = nil) -> Raster {
         let m = m ?? magnification(for: image.extent)
-        let font = BitmapFont.standard
-        let caption = font.lineHeight + 4
-        let sizes = panelAxes.map { panelSize(axis: $0, extent: image.extent) }
-        let rowHeight = caption + (sizes.map(\.height).max() ?? 0) * m + gap
-        let width = sizes.reduce(gap) { $0 + $1.width * m + gap }
-        var raster = Raster(width: width, height: rows.count * rowHeight + gap, background: background)
+        let layout = layout(extent: image.extent, rows: rows.count, magnification: m)
+        var raster = Raster(width: layout.width, height: layout.height, background: background)
         let grey = greyLevels(image)
         let names = ["x", "y", "z"]
-        for (r, row) in rows.enumerated() {
-            var x = gap
-            let top = gap + r * rowHeight
-            for (axis, size) in zip(panelAxes, sizes) {
-                let text = "\(row.name)  \(names[axis])=\(image.center[axis])"
-                raster.text(text, x: x, y: top, captionColor, scale: 1)
-                drawPanel(into: &raster, x: x, y: top + caption, axis: axis, image: image, grey: grey, labels: row.labels, magnification: m)
-                x += size.width * m + gap
+        for (row, corners) in zip(rows, layout.panels) {
+            for (axis, corner) in zip(panelAxes, corners) {
+                raster.text("\(row.name)  \(names[axis])=\(image.center[axis])", x: corner.x, y: corner.y - BitmapFont.standard.lineHeight - 4,
+                            captionColor, scale: 1)
+                drawPanel(into: &raster, x: corner.x, y: corner.y, axis: axis, image: image, grey: grey, labels: row.labels, magnification: m)
             }
         }
         return raster

@@ -15,7 +15,7 @@ public struct MemoryBar: Sendable, Equatable {
     public init(plan: MemoryPlan, measuredPeakBytes: Int?) {
         categories = [
             Category(name: "runtime (measured)", bytes: plan.fixed.total, color: RGB(hex: 0x9E9E9E)),
-            Category(name: "weights, gradients, Adam", bytes: plan.persistent.total, color: RGB(hex: 0x1F78B4)),
+            Category(name: "weights, gradients, Adam", bytes: plan.persistent.total, color: RGB(hex: 0x17BECF)),
             Category(name: "data pipeline", bytes: plan.data.total, color: RGB(hex: 0x33A02C)),
             Category(name: "activation arena", bytes: plan.arena.bytes, color: RGB(hex: 0xFF7F00)),
         ]
