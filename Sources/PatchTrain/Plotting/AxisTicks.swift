@@ -3,17 +3,19 @@ import Foundation
 /// Round tick values for a chart axis: steps of 1, 2 or 5 times a power of ten, about `count` of them across the
 /// range, and labels with just enough decimals to tell neighbouring ticks apart.
 public struct AxisTicks: Sendable, Equatable {
-    /// The axis range, widened to whole steps around the data.
+    /// The axis range: the data's, or widened to whole steps around it.
     public let lower: Double
     public let upper: Double
     public let step: Double
+    /// The multiples of `step` within the range.
     public var values: [Double] {
-        let n = Int(((upper - lower) / step).rounded())
-        return (0...n).map { lower + Double($0) * step }
+        let first = Int(ceil(lower / step - 1e-9)), last = Int(floor(upper / step + 1e-9))
+        return first <= last ? (first...last).map { Double($0) * step } : []
     }
 
-    /// Ticks covering `lower...upper` (a zero-width range is widened around its value).
-    public init(lower: Double, upper: Double, count: Int = 5) {
+    /// Ticks across `lower...upper` (a zero-width range is widened around its value); `widened`: the range grows
+    /// to whole steps (a y axis), else it stays the data's (an x axis that ends where the run does).
+    public init(lower: Double, upper: Double, count: Int = 5, widened: Bool = true) {
         var (lo, hi) = (lower, upper)
         if !(hi > lo) {
             let pad = lo == 0 ? 1 : abs(lo) * 0.1
@@ -23,8 +25,8 @@ public struct AxisTicks: Sendable, Equatable {
         let power = pow(10, floor(log10(rough)))
         let step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= rough * 0.999 } ?? 10 * power
         self.step = step
-        self.lower = floor(lo / step + 1e-9) * step
-        self.upper = ceil(hi / step - 1e-9) * step
+        self.lower = widened ? floor(lo / step + 1e-9) * step : lo
+        self.upper = widened ? ceil(hi / step - 1e-9) * step : hi
     }
 
     /// The tick label of `value`: as many decimals as the step has, no more.

@@ -1,5 +1,5 @@
-/// A chart of lines against a shared x axis, drawn into a `Raster`: axes with round ticks, a title, axis labels,
-/// a legend, and optional shaded x-intervals (the patch-size stages of a run, say). It is a value describing what
+/// A chart of lines against a shared x axis, drawn into a `Raster`: axes with round ticks, a title with the legend
+/// beside it (above the plot, so it never hides data), axis labels, and optional shaded x-intervals (the patch-size stages of a run, say). It is a value describing what
 /// to draw; `draw(into:frame:)` lays it out in the frame given, so the same chart fits a thumbnail or a report.
 public struct LineChart: Sendable {
     public struct Series: Sendable {
@@ -43,6 +43,8 @@ public struct LineChart: Sendable {
     public var bands: [Band] = []
     /// A fixed y range (Dice: 0...1); nil fits the data.
     public var yRange: ClosedRange<Double>?
+    /// A fixed x range (charts of one run share it, so they line up); nil spans the data and bands.
+    public var xRange: ClosedRange<Double>?
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], yRange: ClosedRange<Double>? = nil) {
         self.title = title
@@ -70,16 +72,18 @@ public struct LineChart: Sendable {
         let finite = series.flatMap { s in zip(s.xs, s.ys).filter { $0.0.isFinite && $0.1.isFinite } }
         let xs = finite.map(\.0) + bands.flatMap { [$0.lower, $0.upper] }
         let ys = finite.map(\.1)
-        let xTicks = AxisTicks(lower: xs.min() ?? 0, upper: xs.max() ?? 1, count: 6)
+        let xTicks = xRange.map { AxisTicks(lower: $0.lowerBound, upper: $0.upperBound, count: 6, widened: false) }
+            ?? AxisTicks(lower: xs.min() ?? 0, upper: xs.max() ?? 1, count: 6, widened: false)
         let yTicks = yRange.map { AxisTicks(lower: $0.lowerBound, upper: $0.upperBound, count: 5) }
             ?? AxisTicks(lower: ys.min() ?? 0, upper: ys.max() ?? 1, count: 5)
         let font = BitmapFont.standard
         let line = font.lineHeight * scale
         let tickLabelWidth = yTicks.values.map { font.width(of: yTicks.label($0), scale: scale) }.max() ?? 0
         let left = line + 4 * scale + tickLabelWidth + 4 * scale
-        let top = line + 6 * scale
+        let top = line + 8 * scale
         let bottom = 2 * line + 8 * scale
-        let right = 8 * scale
+        // Room for half the last x tick label, which is centred on the plot's right edge.
+        let right = max(8 * scale, font.width(of: xTicks.label(xTicks.upper), scale: scale) / 2 + 4 * scale)
         return Layout(plot: (frame.x + left, frame.y + top, max(frame.width - left - right, 2), max(frame.height - top - bottom, 2)),
                       xTicks: xTicks, yTicks: yTicks)
     }
@@ -128,22 +132,20 @@ public struct LineChart: Sendable {
         drawLegend(into: &raster, plot: p, scale: scale)
     }
 
-    /// Names with a colour swatch each, stacked in the plot's top-right corner on a white box.
+    /// Names with a colour swatch each, in one line at the right of the title line.
     private func drawLegend(into raster: inout Raster, plot p: (x: Int, y: Int, width: Int, height: Int), scale: Int) {
         let named = series.filter { !$0.name.isEmpty }
         guard !named.isEmpty else { return }
         let font = BitmapFont.standard
         let line = font.lineHeight * scale
-        let swatch = 12 * scale
-        let width = (named.map { font.width(of: $0.name, scale: scale) }.max() ?? 0) + swatch + 10 * scale
-        let height = named.count * (line + 2 * scale) + 4 * scale
-        let x = p.x + p.width - width - 4 * scale, y = p.y + 4 * scale
-        raster.fill(x: x, y: y, width: width, height: height, .white)
-        raster.frame(x: x, y: y, width: width, height: height, Self.gridColor)
-        for (i, s) in named.enumerated() {
-            let top = y + 3 * scale + i * (line + 2 * scale)
-            raster.fill(x: x + 4 * scale, y: top + line / 2 - scale, width: swatch, height: 3 * scale, s.color)
-            raster.text(s.name, x: x + swatch + 7 * scale, y: top, Self.axisColor, scale: scale)
+        let swatch = 12 * scale, gap = 14 * scale
+        let widths = named.map { swatch + 5 * scale + font.width(of: $0.name, scale: scale) }
+        var x = p.x + p.width - widths.reduce(0, +) - gap * (named.count - 1)
+        let y = p.y - line - 4 * scale
+        for (s, width) in zip(named, widths) {
+            raster.fill(x: x, y: y + line / 2 - scale, width: swatch, height: 3 * scale, s.color)
+            raster.text(s.name, x: x + swatch + 5 * scale, y: y, Self.axisColor, scale: scale)
+            x += width + gap
         }
     }
 }

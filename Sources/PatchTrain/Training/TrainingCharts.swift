@@ -29,11 +29,18 @@ extension TrainingCurves {
     public static let smoothedLossColor = RGB(hex: 0x1F78B4)
     public static let learningRateColor = RGB(hex: 0x6A3D9A)
 
+    /// From the run's start to its last record, so that charts against the same axis line up.
+    private func xRange(_ axis: Axis) -> ClosedRange<Double> {
+        0...max(axis == .step ? Double(lastStep) : (wallSeconds.last ?? 0) / timeScale().divisor, 1e-9)
+    }
+
     public func lossChart(against axis: Axis) -> LineChart {
-        LineChart(title: "Training loss", xLabel: label(axis), yLabel: "loss", series: [
+        var chart = LineChart(title: "Training loss", xLabel: label(axis), yLabel: "loss", series: [
             .init(name: "per step", color: Self.rawLossColor, xs: xs(axis), ys: loss),
             .init(name: "smoothed", color: Self.smoothedLossColor, xs: xs(axis), ys: smoothedLoss, thickness: 2),
         ])
+        chart.xRange = xRange(axis)
+        return chart
     }
 
     /// Dice per foreground class and their mean, at each validation.
@@ -47,7 +54,9 @@ extension TrainingCurves {
         }
         series.append(.init(name: "mean foreground", color: .black, xs: x, ys: validations.map(\.foregroundDice), thickness: 2,
                             markers: true))
-        return LineChart(title: "Validation Dice", xLabel: label(axis), yLabel: "Dice", series: series, yRange: 0...1)
+        var chart = LineChart(title: "Validation Dice", xLabel: label(axis), yLabel: "Dice", series: series, yRange: 0...1)
+        chart.xRange = xRange(axis)
+        return chart
     }
 
     /// The learning rate; `stages` shade the steps each patch size trained for (one band per stage).

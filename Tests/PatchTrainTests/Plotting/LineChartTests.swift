@@ -12,6 +12,8 @@ struct LineChartTests {
         #expect(steps.step == 200 && steps.lower == 0 && steps.upper == 1000 && steps.label(400) == "400")
         let loss = AxisTicks(lower: 0.913, upper: 1.37, count: 5)
         #expect(loss.step == 0.1 && loss.lower <= 0.913 && loss.upper >= 1.37 && loss.label(1.2) == "1.2")
+        let run = AxisTicks(lower: 0, upper: 62, count: 6, widened: false)
+        #expect(run.lower == 0 && run.upper == 62 && run.values == [0, 20, 40, 60], "an x axis ends where the data do")
         let flat = AxisTicks(lower: 3e-3, upper: 3e-3)
         #expect(flat.lower < 3e-3 && flat.upper > 3e-3)
     }
