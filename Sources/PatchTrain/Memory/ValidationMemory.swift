@@ -47,7 +47,8 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
     public static let progressPicture = (width: 960, height: 360)
 
     /// `progress.png` in the making: its pixels, the encoded file twice (libpng's buffer and its copy, each at most
-    /// the pixels' size) and 512 KiB for zlib's deflate state, the curves and the metrics read back.
+    /// the pixels' size), and 512 KiB for zlib's deflate state and the run's curves (`TrainingCurves`: at most
+    /// 2,048 points of five values, 80 KiB, and the validations' Dice).
     public static var progressPictureBytes: Int { 3 * progressPicture.width * progressPicture.height * 3 + (512 << 10) }
 
     /// A validation case's truth and prediction slices through the largest structure (three orthogonal planes each,

@@ -80,12 +80,24 @@ public struct LineChart: Sendable {
         let line = font.lineHeight * scale
         let tickLabelWidth = yTicks.values.map { font.width(of: yTicks.label($0), scale: scale) }.max() ?? 0
         let left = line + 4 * scale + tickLabelWidth + 4 * scale
-        let top = line + 8 * scale
         let bottom = 2 * line + 8 * scale
         // Room for half the last x tick label, which is centred on the plot's right edge.
         let right = max(8 * scale, font.width(of: xTicks.label(xTicks.upper), scale: scale) / 2 + 4 * scale)
-        return Layout(plot: (frame.x + left, frame.y + top, max(frame.width - left - right, 2), max(frame.height - top - bottom, 2)),
+        let width = max(frame.width - left - right, 2)
+        // The legend shares the title's line when both fit, else it takes a line of its own below the title.
+        let shared = font.width(of: title, scale: scale) + 20 * scale + legendWidth(scale: scale) <= width
+        let top = (shared ? 1 : 2) * line + 8 * scale
+        return Layout(plot: (frame.x + left, frame.y + top, width, max(frame.height - top - bottom, 2)),
                       xTicks: xTicks, yTicks: yTicks)
+    }
+
+    private static let swatch = 12, legendGap = 14
+
+    private func legendWidth(scale: Int) -> Int {
+        let named = series.filter { !$0.name.isEmpty }
+        guard !named.isEmpty else { return 0 }
+        return named.reduce(0) { $0 + (Self.swatch + 5) * scale + BitmapFont.standard.width(of: $1.name, scale: scale) }
+            + Self.legendGap * scale * (named.count - 1)
     }
 
     public static let axisColor = RGB(hex: 0x333333)
@@ -132,20 +144,16 @@ public struct LineChart: Sendable {
         drawLegend(into: &raster, plot: p, scale: scale)
     }
 
-    /// Names with a colour swatch each, in one line at the right of the title line.
+    /// Names with a colour swatch each, in one line ending at the plot's right edge, just above the plot.
     private func drawLegend(into raster: inout Raster, plot p: (x: Int, y: Int, width: Int, height: Int), scale: Int) {
-        let named = series.filter { !$0.name.isEmpty }
-        guard !named.isEmpty else { return }
         let font = BitmapFont.standard
         let line = font.lineHeight * scale
-        let swatch = 12 * scale, gap = 14 * scale
-        let widths = named.map { swatch + 5 * scale + font.width(of: $0.name, scale: scale) }
-        var x = p.x + p.width - widths.reduce(0, +) - gap * (named.count - 1)
+        var x = p.x + p.width - legendWidth(scale: scale)
         let y = p.y - line - 4 * scale
-        for (s, width) in zip(named, widths) {
-            raster.fill(x: x, y: y + line / 2 - scale, width: swatch, height: 3 * scale, s.color)
-            raster.text(s.name, x: x + swatch + 5 * scale, y: y, Self.axisColor, scale: scale)
-            x += width + gap
+        for s in series where !s.name.isEmpty {
+            raster.fill(x: x, y: y + line / 2 - scale, width: Self.swatch * scale, height: 3 * scale, s.color)
+            raster.text(s.name, x: x + (Self.swatch + 5) * scale, y: y, Self.axisColor, scale: scale)
+            x += (Self.swatch + 5) * scale + font.width(of: s.name, scale: scale) + Self.legendGap * scale
         }
     }
 }

@@ -1,8 +1,8 @@
 /// Three orthogonal planes of a volume crossing at `center`: plane 0 is x = center.x laid out `(y, z)`, plane 1 is
 /// y = center.y laid out `(x, z)`, plane 2 is z = center.z laid out `(x, y)` (the later axis varies fastest).
 ///
-/// Read by walking the volume once across its slowest axis on disk, plane by plane, giving the mapped pages back
-/// as `PageWindow` says: memory stays at one plane plus the three slices, whatever the volume's size.
+/// Read by walking the volume once, plane by plane (`PlaneWalk`): memory stays at one plane plus the three
+/// slices, whatever the volume's size.
 public struct OrthogonalSlices<Value: Sendable>: Sendable {
     public let extent: Extent3
     public let center: Extent3
@@ -37,27 +37,17 @@ public struct OrthogonalSlices<Value: Sendable>: Sendable {
     /// The value at `(u, v)` of plane `axis`.
     public func value(axis: Int, u: Int, v: Int) -> Value { planes[axis][u * extent[Self.axes(of: axis).v] + v] }
 
-    /// Walks `volume` plane by plane; `read(box, into)` fills one plane's values, laid out `(x, y, z)` over the box.
+    /// Walks `volume` plane by plane (`PlaneWalk`); `read(box, into)` fills one plane's values.
     init(walking volume: any VolumeSource, center: Extent3, fill: Value, read: (Box3, UnsafeMutablePointer<Value>) -> Void) {
-        let extent = volume.shape.spatial
-        let walk = volume.isXFastestOnDisk ? 2 : 0
-        var size = extent
-        size[walk] = 1
-        var planes = (0..<3).map { a in [Value](repeating: fill, count: extent[Self.axes(of: a).u] * extent[Self.axes(of: a).v]) }
-        let buffer = UnsafeMutablePointer<Value>.allocate(capacity: size.volume)
-        buffer.initialize(repeating: fill, count: size.volume)
-        defer { buffer.deinitialize(count: size.volume); buffer.deallocate() }
-        let pages = PageWindow(planeBytes: size.volume * volume.shape.channels * volume.elementType.byteSize)
-        for i in 0..<extent[walk] {
-            var origin = Extent3.zero
-            origin[walk] = i
-            read(Box3(origin: origin, size: size), buffer)
-            if pages.releasesAfter(plane: i) { volume.releasePages() }
+        self.init(extent: volume.shape.spatial, center: center, filledWith: fill)
+        let extent = self.extent
+        PlaneWalk.run(volume, fill: fill, read: read) { box, plane in
+            let (origin, size) = (box.origin, box.size)
             for x in 0..<size.x {
                 for y in 0..<size.y {
                     for z in 0..<size.z {
                         let p = Extent3(origin.x + x, origin.y + y, origin.z + z)
-                        let value = buffer[(x * size.y + y) * size.z + z]
+                        let value = plane[(x * size.y + y) * size.z + z]
                         if p.x == center.x { planes[0][p.y * extent.z + p.z] = value }
                         if p.y == center.y { planes[1][p.x * extent.z + p.z] = value }
                         if p.z == center.z { planes[2][p.x * extent.y + p.y] = value }
@@ -65,8 +55,6 @@ public struct OrthogonalSlices<Value: Sendable>: Sendable {
                 }
             }
         }
-        volume.releasePages()
-        self.init(extent: extent, center: center, planes: planes)
     }
 }
 

@@ -5,32 +5,25 @@
 public enum SliceCenter {
     public static func throughLargestStructure(of labels: any VolumeSource) -> Extent3 {
         let extent = labels.shape.spatial
-        let walk = labels.isXFastestOnDisk ? 2 : 0
-        var size = extent
-        size[walk] = 1
-        var plane = [UInt8](repeating: 0, count: size.volume)
-        let pages = PageWindow(planeBytes: size.volume * labels.shape.channels * labels.elementType.byteSize)
-        var counts = [Int](repeating: 0, count: extent[walk])
-        for i in 0..<extent[walk] {
-            var origin = Extent3.zero
-            origin[walk] = i
-            plane.withUnsafeMutableBufferPointer { labels.readLabels(Box3(origin: origin, size: size), into: $0.baseAddress!) }
-            if pages.releasesAfter(plane: i) { labels.releasePages() }
-            counts[i] = plane.reduce(0) { $0 + ($1 == 0 ? 0 : 1) }
+        let (walk, size) = PlaneWalk.planes(of: labels)
+        var counts: [Int] = []
+        PlaneWalk.run(labels, fill: UInt8(0), read: { labels.readLabels($0, into: $1) }) { box, plane in
+            counts.append(UnsafeBufferPointer(start: plane, count: box.size.volume).reduce(0) { $0 + ($1 == 0 ? 0 : 1) })
         }
         var center = Extent3(extent.x / 2, extent.y / 2, extent.z / 2)
         let most = counts.max() ?? 0
-        guard most > 0 else { labels.releasePages(); return center }
+        guard most > 0 else { return center }
         let fullest = counts.indices.filter { counts[$0] == most }
+        center[walk] = fullest[fullest.count / 2]
         var origin = Extent3.zero
-        origin[walk] = fullest[fullest.count / 2]
+        origin[walk] = center[walk]
+        var plane = [UInt8](repeating: 0, count: size.volume)
         plane.withUnsafeMutableBufferPointer { labels.readLabels(Box3(origin: origin, size: size), into: $0.baseAddress!) }
         labels.releasePages()
         // The plane's two axes, in layout order: (u, v) with v varying fastest.
         let (ua, va) = walk == 0 ? (1, 2) : (0, 1)
         let (nu, nv) = (extent[ua], extent[va])
         let region = largestRegion(plane, rows: nu, columns: nv)
-        center[walk] = origin[walk]
         center[ua] = region.map { $0 / nv }.sorted()[region.count / 2]
         center[va] = region.map { $0 % nv }.sorted()[region.count / 2]
         return center

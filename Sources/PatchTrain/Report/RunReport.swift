@@ -20,7 +20,7 @@ public struct RunReport: Sendable {
         }
         configuration = try RunFolder.readJSON(files.configuration, what: "run configuration")
         plan = try RunFolder.readJSON(files.plan, what: "plan")
-        curves = FileManager.default.fileExists(atPath: files.metricsJSON) ? try TrainingCurves.read(metrics: files.metricsJSON) : TrainingCurves()
+        curves = try TrainingCurves.read(metrics: files.metricsJSON).finished
         var found: [ValidationSlices] = []
         for id in (configuration.validationCases ?? []).prefix(max(limit, 0)) {
             let file = "\(files.validationSlices)/\(id).json"

@@ -69,8 +69,9 @@ extension TrainingCurves {
     }
 }
 
-/// `RUN/progress.png`: loss and validation Dice against steps, redrawn by `fit` after every validation (the
-/// picture nnU-Net keeps as `progress.png`). Its size and memory are `ValidationMemory.progressPicture`'s.
+/// `RUN/progress.png`: loss and validation Dice against steps, redrawn by `fit` after every validation from the
+/// curves it keeps as it goes (the picture nnU-Net keeps as `progress.png`). Its size and memory are
+/// `ValidationMemory.progressPicture`'s.
 public enum ProgressChart {
     public static func render(_ curves: TrainingCurves) -> Raster {
         let (width, height) = ValidationMemory.progressPicture
@@ -78,10 +79,5 @@ public enum ProgressChart {
         curves.lossChart(against: .step).draw(into: &raster, frame: (0, 0, width / 2, height))
         curves.diceChart(against: .step).draw(into: &raster, frame: (width / 2, 0, width - width / 2, height))
         return raster
-    }
-
-    /// Reads the run's metrics and writes the picture, atomically.
-    public static func write(metrics: String, to path: String) throws {
-        try render(try TrainingCurves.read(metrics: metrics)).writePNG(to: path)
     }
 }

@@ -89,10 +89,12 @@ public struct TrainingCurves: Sendable {
         }
     }
 
-    /// The curves of the run whose metrics are in `path` (`metrics.jsonl`).
+    /// The curves of the run whose metrics are in `path` (`metrics.jsonl`; none yet: empty curves), with the
+    /// last bin still open, so that more records can be added.
     public static func read(metrics path: String, maxPoints: Int = 1024) throws -> TrainingCurves {
         var curves = TrainingCurves(maxPoints: maxPoints)
+        guard FileManager.default.fileExists(atPath: path) else { return curves }
         try RunMetrics.forEachRecord(inJSONL: path) { curves.add($0) }
-        return curves.finished
+        return curves
     }
 }

@@ -16,6 +16,9 @@ public final class TrainingRun {
     /// The step the run (re)started from.
     public let firstStep: Int
     private let metrics: RunMetrics
+    /// The run's curves so far (resumed runs start from their metrics file), drawn to `progress.png` after each
+    /// validation without reading the metrics back.
+    private var curves: TrainingCurves
 
     /// Called after each step's record is written (progress display).
     public var onStep: ((StepRecord) -> Void)?
@@ -43,6 +46,7 @@ public final class TrainingRun {
         self.stopRequest = stopRequest
         firstStep = trainer.completedSteps
         metrics = try folder.openMetrics()
+        curves = try TrainingCurves.read(metrics: folder.metricsJSONPath)
     }
 
     /// A new run in `path` (created; refused if it already holds a run): writes `plan.json` and `config.json`.
@@ -125,7 +129,8 @@ public final class TrainingRun {
             }
             do {
                 try metrics.append(record)
-                if record.validationDice != nil { try ProgressChart.write(metrics: folder.metricsJSONPath, to: folder.progressPath) }
+                curves.add(record)
+                if record.validationDice != nil { try ProgressChart.render(curves.finished).writePNG(to: folder.progressPath) }
             } catch { throw stopped(by: error) }
             onStep?(record)
             // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.

@@ -55,8 +55,9 @@ struct TrainingCurvesTests {
             try metrics.append(r)
             direct.add(r)
         }
-        let read = try TrainingCurves.read(metrics: folder.file("metrics.jsonl"))
+        let read = try TrainingCurves.read(metrics: folder.file("metrics.jsonl")).finished
         #expect(read.loss == direct.finished.loss && read.validations == direct.finished.validations)
         #expect(read.validations.count == 3)
+        #expect(try TrainingCurves.read(metrics: folder.file("none.jsonl")).recordCount == 0, "a run without metrics yet")
     }
 }
