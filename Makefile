@@ -6,10 +6,13 @@ SWIFT ?= swift
 CPU_FLAGS := $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 RELEASE := -c release $(CPU_FLAGS)
 BIN := .build/release
-DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev
+DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev libpng-dev
+# Only for the tests that check pictures with independent tools (a PNG decoder, a browser's screenshot of the
+# report); without them those tests are skipped with a message. `make test-deps` installs them (CI does).
+TEST_PACKAGES := chromium pngcheck python3-pil
 DEMO_DIR ?= demo-output
 
-.PHONY: all build deps test demo bench clean
+.PHONY: all build deps test-deps test demo bench clean
 
 all: build
 
@@ -31,6 +34,9 @@ deps:
 	    echo "make deps: missing$$missing; install them (Debian/Ubuntu: sudo apt-get install$$missing)" >&2; exit 1; \
 	  fi; \
 	fi
+
+test-deps: deps
+	@$(MAKE) --no-print-directory deps DEBIAN_PACKAGES="$(TEST_PACKAGES)"
 
 test: deps
 	python3 scripts/check_layers.py > /dev/null

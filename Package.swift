@@ -14,15 +14,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     ],
     targets: [
-        // C libraries from the system (Debian: libopenblas-dev, libzstd-dev, zlib1g-dev); module maps only.
+        // C libraries from the system (Debian: libopenblas-dev, libzstd-dev, zlib1g-dev, libpng-dev); module maps only.
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS"),
         .systemLibrary(name: "CZstd", path: "Sources/CZstd"),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         // renameat2(RENAME_EXCHANGE) for the atomic checkpoint folder swap; a header of static inline wrappers.
         .systemLibrary(name: "CSystemCalls", path: "Sources/CSystemCalls"),
         .target(
             name: "PatchTrain",
-            dependencies: ["CBLAS", "CZstd", "CZlib", "CSystemCalls"]
+            dependencies: ["CBLAS", "CZstd", "CZlib", "CPNG", "CSystemCalls"]
         ),
         .executableTarget(
             name: "patchtrain",

@@ -16,6 +16,7 @@ LAYERS = [
     "Support",
     "Tensor",
     "IO",
+    "Plotting",
     "Kernels",
     "Data",
     "Network",
@@ -24,6 +25,7 @@ LAYERS = [
     "Evaluation",
     "Inference",
     "Training",
+    "Report",
 ]
 
 DECLARATION = re.compile(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job on the embedded default: synthetic BraTS-like data, a look at it, a memory plan for it, and
-# training under that plan with validation, a resume, then sliding-window inference with the best weights and
-# its evaluation.
+# training under that plan with validation, a resume, then sliding-window inference with the best weights (and a
+# picture of each prediction), its evaluation, and the run's report as one HTML page.
 # Usage: scripts/demo.sh PATH/TO/patchtrain OUTPUT_DIR
 set -euo pipefail
 bin=$1
@@ -23,7 +23,11 @@ echo "   (measured peak RSS beside the prediction at the end)"
 echo "== fit --resume: two more steps from the checkpoint in run/last (the same weights a 62-step run would reach)"
 "$bin" fit --resume "$out/run" --steps 62
 echo "== infer: sliding-window segmentation of every case with the best checkpoint, in 512 MiB"
-"$bin" infer --model "$out/run/best" --input "$out/data" --out "$out/predictions" --ram 512M
+echo "   (--preview: three slices of each case with its predicted labels, previews/CASE.png)"
+"$bin" infer --model "$out/run/best" --input "$out/data" --out "$out/predictions" --ram 512M --preview "$out/previews"
 echo "== evaluate: Dice per class and BraTS region against the masks"
 "$bin" evaluate --pred "$out/predictions" --truth "$out/data"
-echo "demo finished: outputs in $out"
+echo "== report: the run as one HTML page (curves, memory plan against the measured peak, validation slices,"
+echo "   configuration); fit also kept run/progress.png current at each validation"
+echo "demo finished: outputs in $out; the run's report:"
+"$bin" report "$out/run" --out "$out/report.html"

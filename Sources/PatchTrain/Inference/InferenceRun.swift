@@ -68,6 +68,9 @@ public final class InferenceRun {
             try inference.infer(item.volume, plane: { x, plane in try writer.append(plane: x, probabilities: plane) },
                                 progress: { done, _ in passes = done; onProgress?(before + done) })
             try writer.finish()
+            if let folder = settings.previewFolder {
+                _ = try SlicePreview.writePrediction(image: item.volume, labelsFile: writer.labelsPath, folder: folder, stem: item.stem)
+            }
             before += passes
             let peak = ProcessMemory.peakResidentBytes
             if peak > budget.bytes {

@@ -9,9 +9,12 @@ public struct InferenceSettings: Sendable {
     public var mirroring: Bool
     public var probabilities: Bool
     public var format: PredictionWriter.LabelFormat
+    /// A folder for `CASE.png` previews (three slices with the predicted labels over the image); nil writes none.
+    public var previewFolder: String?
 
     public init(window: Extent3? = nil, overlap: Double = 0.5, blend: BlendMode = .gaussian, windowsPerBatch: Int = 1,
-                mirroring: Bool = false, probabilities: Bool = false, format: PredictionWriter.LabelFormat = .npy) {
+                mirroring: Bool = false, probabilities: Bool = false, format: PredictionWriter.LabelFormat = .npy,
+                previewFolder: String? = nil) {
         self.window = window
         self.overlap = overlap
         self.blend = blend
@@ -19,6 +22,7 @@ public struct InferenceSettings: Sendable {
         self.mirroring = mirroring
         self.probabilities = probabilities
         self.format = format
+        self.previewFolder = previewFolder
     }
 }
 

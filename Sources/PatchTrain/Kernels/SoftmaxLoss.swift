@@ -9,6 +9,20 @@ public enum SegmentationLoss: String, Sendable, Codable, CaseIterable {
     case crossEntropy
     /// `dice + crossEntropy`, equally weighted.
     case diceCrossEntropy
+
+    /// The short name `fit --loss` takes and a reproducing command writes: `dice`, `ce`, `dice+ce`.
+    public var shortName: String {
+        switch self {
+        case .dice: return "dice"
+        case .crossEntropy: return "ce"
+        case .diceCrossEntropy: return "dice+ce"
+        }
+    }
+
+    public init?(shortName: String) {
+        guard let loss = SegmentationLoss.allCases.first(where: { $0.shortName == shortName }) else { return nil }
+        self = loss
+    }
 }
 
 /// Softmax over channels fused with the loss: reads logits (the 1×1×1 head's output), integer labels

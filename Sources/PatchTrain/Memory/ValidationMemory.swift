@@ -1,7 +1,8 @@
 /// The bytes validation adds to a training run. Validation runs between optimizer steps with the training
 /// arena idle, so its forward arena, stitching slab and input windows are placed inside that arena where they
 /// fit; only what does not fit, the window reader (its slab and the image pages it maps — file pages cannot live
-/// in an anonymous arena), the mask pages mapped while reading the truth, and the label planes compared are extra.
+/// in an anonymous arena), the mask pages mapped while reading the truth, the label planes compared, and the
+/// run's pictures (the truth and prediction slices of the case being validated, `progress.png`) are extra.
 public struct ValidationMemory: Hashable, Codable, Sendable {
     public var inferencePlan: InferencePlan
     public var arenaParts: ArenaParts
@@ -39,5 +40,21 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
         let plane = plan.volume.y * plan.volume.z
         extraBytes = (arenaFits ? 0 : m.arenaBytes) + (slabFits ? 0 : m.stitchBytes) + (inputFits ? 0 : m.inputBytes)
             + m.readerBytes + PageWindow.mappedBytes + 2 * plane
+            + ValidationMemory.slicesBytes(volume: plan.volume) + ValidationMemory.progressPictureBytes
+    }
+
+    /// The size of `progress.png`, the curves `fit` draws after each validation.
+    public static let progressPicture = (width: 960, height: 360)
+
+    /// `progress.png` in the making: its pixels, the encoded file twice (libpng's buffer and its copy, each at most
+    /// the pixels' size), and 512 KiB for zlib's deflate state and the run's curves (`TrainingCurves`: at most
+    /// 2,048 points of five values, 80 KiB, and the validations' Dice).
+    public static var progressPictureBytes: Int { 3 * progressPicture.width * progressPicture.height * 3 + (512 << 10) }
+
+    /// A validation case's truth and prediction slices through the largest structure (three orthogonal planes each,
+    /// one byte a voxel), and their JSON text as the run writes it (base64, at most 3× the bytes with the encoder's
+    /// buffers): 8× the slices' voxels.
+    public static func slicesBytes(volume: Extent3) -> Int {
+        8 * (volume.y * volume.z + volume.x * volume.z + volume.x * volume.y)
     }
 }

@@ -13,6 +13,8 @@ import Darwin
 /// RUN/metrics.jsonl    one JSON line per step        RUN/metrics.csv   the same, as CSV
 /// RUN/last/            the latest checkpoint (Checkpoint)
 /// RUN/best/            the best validation checkpoint (when the run validates)
+/// RUN/progress.png     the loss and Dice curves so far, redrawn after each validation (ProgressChart)
+/// RUN/validation/      per validation case, CASE.json: its slices from the latest validation (ValidationSlices)
 /// RUN/.lock            held by the process training in it
 /// ```
 ///
@@ -22,12 +24,15 @@ public final class RunFolder {
     public let path: String
     private let lockDescriptor: Int32
 
-    public var planPath: String { "\(path)/plan.json" }
-    public var configurationPath: String { "\(path)/config.json" }
-    public var metricsJSONPath: String { "\(path)/metrics.jsonl" }
-    public var metricsCSVPath: String { "\(path)/metrics.csv" }
-    public var lastPath: String { "\(path)/last" }
-    public var bestPath: String { "\(path)/best" }
+    public var files: RunFiles { RunFiles(path) }
+    public var planPath: String { files.plan }
+    public var configurationPath: String { files.configuration }
+    public var metricsJSONPath: String { files.metricsJSON }
+    public var metricsCSVPath: String { files.metricsCSV }
+    public var lastPath: String { files.last }
+    public var bestPath: String { files.best }
+    public var progressPath: String { files.progress }
+    public var validationSlicesPath: String { files.validationSlices }
 
     private init(path: String) throws {
         self.path = path
@@ -47,7 +52,7 @@ public final class RunFolder {
     /// never mixed with another run's; one whose run died before its first checkpoint has nothing to resume, and
     /// starts over (its metrics are cleared).
     public static func create(_ path: String) throws -> RunFolder {
-        let path = trimmed(path)
+        let path = RunFiles(path).path
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
@@ -64,7 +69,7 @@ public final class RunFolder {
 
     /// An existing run to resume: it must hold `plan.json`, `config.json` and a checkpoint in `last/`.
     public static func open(_ path: String) throws -> RunFolder {
-        let path = trimmed(path)
+        let path = RunFiles(path).path
         guard AtomicFolder.isFolder(path) else { throw InputError(path, "no such run folder") }
         let folder = try RunFolder(path: path)
         for file in [folder.planPath, folder.configurationPath] where !FileManager.default.fileExists(atPath: file) {
@@ -79,6 +84,16 @@ public final class RunFolder {
 
     public func writePlan(_ plan: MemoryPlan) throws { try RunFolder.writeJSON(plan, to: planPath) }
     public func writeConfiguration(_ configuration: RunConfiguration) throws { try RunFolder.writeJSON(configuration, to: configurationPath) }
+
+    /// Writes `RUN/validation/CASE.json`, atomically.
+    public func writeValidationSlices(_ slices: ValidationSlices) throws {
+        do {
+            try FileManager.default.createDirectory(atPath: validationSlicesPath, withIntermediateDirectories: true)
+        } catch {
+            throw RuntimeFailure("\(validationSlicesPath): cannot create (\(error.localizedDescription))")
+        }
+        try RunFolder.writeJSON(slices, to: "\(validationSlicesPath)/\(slices.caseID).json")
+    }
 
     public func readPlan() throws -> MemoryPlan { try RunFolder.readJSON(planPath, what: "plan") }
     public func readConfiguration() throws -> RunConfiguration { try RunFolder.readJSON(configurationPath, what: "run configuration") }
@@ -100,8 +115,19 @@ public final class RunFolder {
             throw InputError(path, "not a \(what) this version of patchtrain wrote (\(JSONProblem.describe(error)))")
         }
     }
+}
 
-    private static func trimmed(_ path: String) -> String {
-        path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-    }
+/// Where a run folder's files are, for readers that do not take the folder's lock (the report reads a run while
+/// `fit` may still be writing it).
+public struct RunFiles: Sendable {
+    public let path: String
+    public init(_ path: String) { self.path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path }
+    public var plan: String { "\(path)/plan.json" }
+    public var configuration: String { "\(path)/config.json" }
+    public var metricsJSON: String { "\(path)/metrics.jsonl" }
+    public var metricsCSV: String { "\(path)/metrics.csv" }
+    public var last: String { "\(path)/last" }
+    public var best: String { "\(path)/best" }
+    public var progress: String { "\(path)/progress.png" }
+    public var validationSlices: String { "\(path)/validation" }
 }

@@ -16,6 +16,8 @@ public struct StepRecord: Codable, Sendable, Equatable {
     /// foreground classes — the figure `best/` is chosen by.
     public var validationDice: [Double]?
     public var validationForegroundDice: Double?
+    /// When validation ran after this step: how long it took, in seconds.
+    public var validationSeconds: Double?
 
     public init(step: Int, epoch: Int, loss: Double, learningRate: Float, seconds: Double, voxelsPerSecond: Double,
                 residentBytes: Int, peakResidentBytes: Int) {
@@ -31,12 +33,12 @@ public struct StepRecord: Codable, Sendable, Equatable {
 
     /// The CSV columns: the JSON keys, in this order.
     /// Validation columns are empty on steps without validation; the per-class Dice are `;`-separated.
-    public static let csvHeader = "step,epoch,loss,learningRate,seconds,voxelsPerSecond,residentBytes,peakResidentBytes,validationForegroundDice,validationDice"
+    public static let csvHeader = "step,epoch,loss,learningRate,seconds,voxelsPerSecond,residentBytes,peakResidentBytes,validationForegroundDice,validationDice,validationSeconds"
 
     public var csvLine: String {
         let dice = validationDice.map { $0.map { String($0) }.joined(separator: ";") } ?? ""
         return "\(step),\(epoch),\(loss),\(learningRate),\(seconds),\(voxelsPerSecond),\(residentBytes),\(peakResidentBytes),"
-            + "\(validationForegroundDice.map { String($0) } ?? ""),\(dice)"
+            + "\(validationForegroundDice.map { String($0) } ?? ""),\(dice),\(validationSeconds.map { String($0) } ?? "")"
     }
 }
 

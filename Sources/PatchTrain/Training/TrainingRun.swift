@@ -16,6 +16,9 @@ public final class TrainingRun {
     /// The step the run (re)started from.
     public let firstStep: Int
     private let metrics: RunMetrics
+    /// The run's curves so far (resumed runs start from their metrics file), drawn to `progress.png` after each
+    /// validation without reading the metrics back.
+    private var curves: TrainingCurves
 
     /// Called after each step's record is written (progress display).
     public var onStep: ((StepRecord) -> Void)?
@@ -43,6 +46,7 @@ public final class TrainingRun {
         self.stopRequest = stopRequest
         firstStep = trainer.completedSteps
         metrics = try folder.openMetrics()
+        curves = try TrainingCurves.read(metrics: folder.metricsJSONPath)
     }
 
     /// A new run in `path` (created; refused if it already holds a run): writes `plan.json` and `config.json`.
@@ -114,6 +118,7 @@ public final class TrainingRun {
                 do { result = try validate(validator) } catch { throw stopped(by: error) }
                 record.validationDice = result.meanDice
                 record.validationForegroundDice = result.meanForegroundDice
+                record.validationSeconds = result.seconds
                 record.peakResidentBytes = ProcessMemory.peakResidentBytes
                 lastValidation = result
                 if trainer.best?.isImproved(by: result.meanForegroundDice) ?? true {
@@ -122,7 +127,11 @@ public final class TrainingRun {
                     try trainer.saveCheckpoint(to: folder.bestPath)
                 }
             }
-            do { try metrics.append(record) } catch { throw stopped(by: error) }
+            do {
+                try metrics.append(record)
+                curves.add(record)
+                if record.validationDice != nil { try ProgressChart.render(curves.finished).writePNG(to: folder.progressPath) }
+            } catch { throw stopped(by: error) }
             onStep?(record)
             // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.
             if record.peakResidentBytes > plan.budgetBytes {
@@ -148,7 +157,8 @@ public final class TrainingRun {
 
     private func validate(_ validator: Validator) throws -> Validator.Result {
         onValidationStart?(validator.totalPasses)
-        return try validator.run { self.onValidationProgress?($0) }
+        return try validator.run(afterStep: trainer.completedSteps, progress: { self.onValidationProgress?($0) },
+                                 slices: folder.writeValidationSlices)
     }
 
     /// Saves the trainer's current step boundary as `last/`.

@@ -8,6 +8,9 @@ public final class Validator {
     private let inference: SlidingWindowInference
     private let predicted: UnsafeMutablePointer<UInt8>
     private let truth: UnsafeMutablePointer<UInt8>
+    /// Per case, where its slices for the report cross (through the truth's largest structure); found on the
+    /// first validation, by one more pass over the mask.
+    private var sliceCenters: [Extent3?]
 
     /// Windows are the training patch, `overlap` apart, Gaussian-blended, `plan.microBatch` per pass.
     public init(plan: MemoryPlan, parameters: ParameterStore, trainingArena: Arena, cases: [TrainingCase],
@@ -24,6 +27,7 @@ public final class Validator {
         let plane = plan.volume.y * plan.volume.z
         predicted = .allocate(capacity: plane)
         truth = .allocate(capacity: plane)
+        sliceCenters = cases.map { _ in nil }
     }
 
     deinit {
@@ -39,6 +43,8 @@ public final class Validator {
         public var meanDice: [Double]
         /// Mean of `meanDice` over the foreground classes (all but class 0).
         public var meanForegroundDice: Double
+        /// How long the validation took.
+        public var seconds: Double
     }
 
     /// Passes (windows × mirrorings) over all cases, for a progress bar.
@@ -46,12 +52,20 @@ public final class Validator {
         cases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
     }
 
-    public func run(progress: (Int) -> Void = { _ in }) throws -> Result {
+    /// Validates every case; `slices` receives each case's truth and prediction slices (`step`: the step
+    /// validated after) as the case is done, so that only one case's are ever held.
+    public func run(afterStep step: Int = 0, progress: (Int) -> Void = { _ in },
+                    slices: (ValidationSlices) throws -> Void = { _ in }) throws -> Result {
+        let started = ContinuousClock.now
         let classes = inferencePlan.configuration.classes
         var perCase: [[Double]] = []
         var before = 0
-        for item in cases {
+        for (index, item) in cases.enumerated() {
             let extent = item.image.shape.spatial
+            let center = sliceCenters[index] ?? SliceCenter.throughLargestStructure(of: item.mask)
+            sliceCenters[index] = center
+            var truthSlices = OrthogonalSlices<UInt8>(extent: extent, center: center, filledWith: 0)
+            var predictedSlices = truthSlices
             var confusion = ConfusionMatrix(size: 256)
             let voxels = extent.y * extent.z
             var passes = 0
@@ -61,13 +75,19 @@ public final class Validator {
                 item.mask.readLabels(Box3(origin: Extent3(x, 0, 0), size: Extent3(1, extent.y, extent.z)), into: truth)
                 if pages.releasesAfter(plane: x) { item.mask.releasePages() }
                 confusion.add(truth: truth, predicted: predicted, count: voxels)
+                truthSlices.take(xPlane: x, truth)
+                predictedSlices.take(xPlane: x, predicted)
             }, progress: { done, _ in passes = done; progress(before + done) })
             item.mask.releasePages()
             before += passes
             perCase.append((0..<classes).map { confusion.overlap(of: [$0]).dice })
+            try slices(ValidationSlices(caseID: item.id, image: item.image.path, step: step, dice: perCase[perCase.count - 1],
+                                        truth: truthSlices, prediction: predictedSlices))
         }
         let mean = (0..<classes).map { k in perCase.map { $0[k] }.reduce(0, +) / Double(max(perCase.count, 1)) }
         let foreground = classes > 1 ? mean.dropFirst().reduce(0, +) / Double(classes - 1) : mean[0]
-        return Result(casesDice: perCase, caseIDs: cases.map(\.id), meanDice: mean, meanForegroundDice: foreground)
+        let elapsed = ContinuousClock.now - started
+        return Result(casesDice: perCase, caseIDs: cases.map(\.id), meanDice: mean, meanForegroundDice: foreground,
+                      seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
     }
 }

@@ -23,23 +23,9 @@ extension NormalizationKind: ExpressibleByArgument {
 }
 
 extension SegmentationLoss: ExpressibleByArgument {
-    /// The command line's short names: `dice`, `ce`, `dice+ce`.
-    public init?(argument: String) {
-        switch argument {
-        case "dice": self = .dice
-        case "ce": self = .crossEntropy
-        case "dice+ce": self = .diceCrossEntropy
-        default: return nil
-        }
-    }
+    public init?(argument: String) { self.init(shortName: argument) }
 
-    public var defaultValueDescription: String {
-        switch self {
-        case .dice: return "dice"
-        case .crossEntropy: return "ce"
-        case .diceCrossEntropy: return "dice+ce"
-        }
-    }
+    public var defaultValueDescription: String { shortName }
 
     public static var allValueStrings: [String] { allCases.map(\.defaultValueDescription) }
 

@@ -25,9 +25,14 @@ struct InferenceOptions: ParsableArguments {
     @Option(name: .long, help: "Label map format.")
     var format: PredictionWriter.LabelFormat = .npy
 
+    @Option(name: .long, help: ArgumentHelp("Also write DIR/CASE.png: three slices of the image with the predicted labels over them.",
+                                            valueName: "DIR"))
+    var preview: String?
+
     var settings: InferenceSettings {
         InferenceSettings(window: window, overlap: overlap, blend: blend, windowsPerBatch: windowsPerBatch,
-                          mirroring: tta, probabilities: probabilities, format: format)
+                          mirroring: tta, probabilities: probabilities, format: format,
+                          previewFolder: preview)
     }
 
     func validate() throws {

@@ -41,8 +41,21 @@ import Testing
         let validator = try Validator(plan: plan, parameters: model.parameters, trainingArena: arena, cases: cases)
         let memory = ValidationMemory(plan: plan)
         #expect(memory.arenaParts.arenaFits && memory.arenaParts.slabFits && memory.arenaParts.inputFits)
-        let result = try validator.run()
+        var slices: [ValidationSlices] = []
+        let result = try validator.run(afterStep: 7, slices: { slices.append($0) })
         #expect(result.caseIDs == ["exact", "shifted"])
+        // The slices it saved for the report are the prediction's and the truth's planes through the truth's
+        // largest structure, as an independent read of the label files gives them.
+        #expect(slices.map(\.caseID) == ["exact", "shifted"] && slices.allSatisfy { $0.step == 7 })
+        for (saved, item) in zip(slices, cases) {
+            let mask = item.mask
+            let center = SliceCenter.throughLargestStructure(of: mask)
+            #expect(saved.center == center && saved.extent == volume)
+            #expect(saved.truthSlices.planes == OrthogonalSlices(labels: mask, center: center).planes)
+            let exact = try NPYVolume(path: scratch.file("exact.npy"))
+            #expect(saved.predictionSlices.planes == OrthogonalSlices(labels: exact, center: center).planes)
+        }
+        #expect(slices[0].dice == result.casesDice[0] && slices[1].dice == result.casesDice[1])
         #expect(result.casesDice[0] == [Double](repeating: 1, count: classes))
         for k in 0..<classes { #expect(abs(result.casesDice[1][k] - expected[k]) < 1e-12, "class \(k)") }
         #expect(abs(result.meanForegroundDice - (1..<classes).map { (1 + expected[$0]) / 2 }.reduce(0, +) / Double(classes - 1)) < 1e-12)
