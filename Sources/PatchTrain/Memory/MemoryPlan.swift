@@ -30,6 +30,28 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var flopsPerMicroStep: Double
 }
 
+extension MemoryPlan {
+    /// Decodes `plan.json` and range-checks every field (`checkLimits`): the file may have been edited.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        configuration = try c.decode(UNetConfiguration.self, forKey: .configuration)
+        volume = try c.decode(Extent3.self, forKey: .volume)
+        patch = try c.decode(Extent3.self, forKey: .patch)
+        microBatch = try c.decode(Int.self, forKey: .microBatch)
+        accumulationSteps = try c.decode(Int.self, forKey: .accumulationSteps)
+        prefetchDepth = try c.decode(Int.self, forKey: .prefetchDepth)
+        recomputation = try c.decode(Bool.self, forKey: .recomputation)
+        budgetBytes = try c.decode(Int.self, forKey: .budgetBytes)
+        fixed = try c.decode(FixedMemory.self, forKey: .fixed)
+        persistent = try c.decode(PersistentMemory.self, forKey: .persistent)
+        data = try c.decode(DataPipelineMemory.self, forKey: .data)
+        arena = try c.decode(ArenaMemory.self, forKey: .arena)
+        validationBytes = try c.decodeIfPresent(Int.self, forKey: .validationBytes)
+        flopsPerMicroStep = try c.decode(Double.self, forKey: .flopsPerMicroStep)
+        try checkLimits()
+    }
+}
+
 /// The process itself: Swift runtime, loaded libraries, OpenBLAS thread buffers. Measured, not guessed.
 public struct FixedMemory: Hashable, Codable, Sendable {
     public var runtimeBytes: Int

@@ -66,6 +66,10 @@ public final class TrainingRun {
         let plan = try folder.readPlan()
         var configuration = try folder.readConfiguration()
         if let data { configuration.data = data }
+        if let steps, steps < 1 { throw InputError("--steps \(steps)", "must be at least 1") }
+        if let epochs, epochs < 1 || Checked.product(epochs, configuration.stepsPerEpoch) == nil {
+            throw InputError("--epochs \(epochs)", "must be at least 1, and epochs × \(configuration.stepsPerEpoch) steps per epoch must fit")
+        }
         configuration.setLength(steps: steps, epochs: epochs)
         let split = try Dataset(path: configuration.data, split: configuration.validationSplit.flatMap(ValidationSplit.init(parsing:)))
             .openSplit()
