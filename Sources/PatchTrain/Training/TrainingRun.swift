@@ -106,7 +106,16 @@ public final class TrainingRun {
             let rate = trainer.nextLearningRate
             let started = clock.now
             let loss: Double
-            do { loss = try trainer.step() } catch { throw stopped(by: error) }
+            do {
+                loss = try trainer.step()
+            } catch let divergence as TrainingDiverged {
+                // Nothing is saved: last/ (and best/) keep the last good checkpoint, byte for byte.
+                let kept = (try? Checkpoint.readState(of: folder.lastPath).step).map { "\(folder.lastPath) keeps step \($0)" }
+                    ?? "no checkpoint was saved"
+                throw RuntimeFailure("\(divergence); \(kept)")
+            } catch {
+                throw stopped(by: error)
+            }
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let step = trainer.completedSteps
