@@ -21,6 +21,10 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var arena: ArenaMemory
     /// What validating during training adds (see `ValidationMemory`); nil in plans written before validation existed.
     public var validationBytes: Int?
+    /// The extent validation is planned for, per axis the largest of the validation cases', when any is larger than
+    /// `volume` (datasets whose cases differ in shape: `volume` is the smallest, so the patch fits every case);
+    /// nil: `volume`. See `validatingExtents`.
+    public var validationVolume: Extent3?
 
     /// Predicted whole-process peak RSS.
     public var predictedPeakBytes: Int { fixed.total + persistent.total + data.total + arena.bytes + (validationBytes ?? 0) }
@@ -47,6 +51,7 @@ extension MemoryPlan {
         data = try c.decode(DataPipelineMemory.self, forKey: .data)
         arena = try c.decode(ArenaMemory.self, forKey: .arena)
         validationBytes = try c.decodeIfPresent(Int.self, forKey: .validationBytes)
+        validationVolume = try c.decodeIfPresent(Extent3.self, forKey: .validationVolume)
         flopsPerMicroStep = try c.decode(Double.self, forKey: .flopsPerMicroStep)
         try checkLimits()
     }

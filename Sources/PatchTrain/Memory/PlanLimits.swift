@@ -44,6 +44,7 @@ extension MemoryPlan {
         try PlanLimits.checkRequest(configuration: configuration, volume: volume, effectiveBatch: effectiveBatch,
                                     prefetchDepth: prefetchDepth)
         try PlanLimits.check("patch", patch, in: PlanLimits.patchEdge, multiple: configuration.patchMultiple)
+        if let validationVolume { try PlanLimits.check("validationVolume", validationVolume, in: PlanLimits.volumeEdge) }
         guard let voxels = Checked.product([patch.x, patch.y, patch.z, microBatch]), voxels <= PlanLimits.voxelsPerMicroBatch else {
             throw FieldProblem("patch", "\(patch) × micro-batch \(microBatch) is more than \(PlanLimits.voxelsPerMicroBatch) voxels")
         }

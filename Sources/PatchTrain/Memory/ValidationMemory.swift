@@ -21,7 +21,8 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
     }
 
     public init(plan: MemoryPlan, overlap: Double = 0.5) {
-        let planner = InferencePlanner(configuration: plan.configuration, volume: plan.volume, overlap: overlap,
+        let volume = plan.validationVolume ?? plan.volume
+        let planner = InferencePlanner(configuration: plan.configuration, volume: volume, overlap: overlap,
                                        output: InferenceOutput(labelsWholeVolume: false, probabilities: false),
                                        fixed: plan.fixed)
         inferencePlan = planner.plan(window: plan.patch, windowsPerBatch: plan.microBatch, budget: plan.budgetBytes)
@@ -36,8 +37,25 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
         let inputFits = inputOffset + m.inputBytes <= available
         arenaParts = ArenaParts(arena: m.arenaBytes, slab: m.stitchBytes, input: m.inputBytes, slabOffset: slabOffset,
                                 inputOffset: inputOffset, arenaFits: arenaFits, slabFits: slabFits, inputFits: inputFits)
-        let plane = plan.volume.y * plan.volume.z
+        let plane = volume.y * volume.z
         extraBytes = (arenaFits ? 0 : m.arenaBytes) + (slabFits ? 0 : m.stitchBytes) + (inputFits ? 0 : m.inputBytes)
             + m.readerBytes + PageWindow.mappedBytes + 2 * plane
+    }
+}
+
+extension MemoryPlan {
+    /// This plan with validation planned for volumes of `extents`: where any is larger than the planned volume on
+    /// some axis, `validationVolume` becomes the per-axis largest and `validationBytes` is counted for it. Training
+    /// (patch, batch, arena) is unchanged; so is the whole plan when every extent fits the planned volume.
+    public func validatingExtents(_ extents: some Sequence<Extent3>) -> MemoryPlan {
+        var largest = validationVolume ?? volume
+        for extent in extents {
+            for axis in 0..<3 { largest[axis] = max(largest[axis], extent[axis]) }
+        }
+        guard largest != (validationVolume ?? volume) else { return self }
+        var widened = self
+        widened.validationVolume = largest
+        widened.validationBytes = ValidationMemory(plan: widened).extraBytes
+        return widened
     }
 }

@@ -21,7 +21,8 @@ public final class Validator {
         let input = parts.inputFits ? (trainingArena.base + parts.inputOffset).bindMemory(to: Float16.self, capacity: parts.input / 2) : nil
         inference = try SlidingWindowInference(plan: inferencePlan, parameters: parameters,
                                                loan: SlidingWindowInference.Loan(arena: arena, slab: slab, input: input))
-        let plane = plan.volume.y * plan.volume.z
+        // Validation volumes may be larger than the training plan's volume (`MemoryPlan.validationVolume`).
+        let plane = inferencePlan.volume.y * inferencePlan.volume.z
         predicted = .allocate(capacity: plane)
         truth = .allocate(capacity: plane)
     }
