@@ -16,26 +16,21 @@ import Darwin
 /// The handler runs in signal context: it reads only this fixed table (no allocation, no locks, no Swift runtime
 /// calls) and uses `write` and `_exit`, which are async-signal-safe.
 enum MappedRegions {
-    static let capacity = 8192
-    static let pathBytes = 1024
+    static let capacity = 16384
 
+    /// Three words per slot, in one anonymous mapping: its pages are zero until written and only the slots in use
+    /// ever become resident (a few KiB for thousands of open volumes), which keeps it out of the memory plan.
     /// Slot i is in use when `starts[i] != 0`; `starts` is written last when registering, first when removing.
-    nonisolated(unsafe) static let starts: UnsafeMutablePointer<UInt> = {
-        let p = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        p.initialize(repeating: 0, count: capacity)
-        return p
+    nonisolated(unsafe) private static let table: UnsafeMutablePointer<UInt> = {
+        let bytes = 3 * capacity * MemoryLayout<UInt>.stride
+        let mapped = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+        precondition(mapped != MAP_FAILED, "cannot map the table of mapped files")
+        return mapped!.bindMemory(to: UInt.self, capacity: 3 * capacity)
     }()
-    nonisolated(unsafe) static let ends: UnsafeMutablePointer<UInt> = {
-        let p = UnsafeMutablePointer<UInt>.allocate(capacity: capacity)
-        p.initialize(repeating: 0, count: capacity)
-        return p
-    }()
-    /// NUL-terminated paths, `pathBytes` per slot (longer paths are cut).
-    nonisolated(unsafe) static let paths: UnsafeMutablePointer<CChar> = {
-        let p = UnsafeMutablePointer<CChar>.allocate(capacity: capacity * pathBytes)
-        p.initialize(repeating: 0, count: capacity * pathBytes)
-        return p
-    }()
+    static var starts: UnsafeMutablePointer<UInt> { table }
+    static var ends: UnsafeMutablePointer<UInt> { table + capacity }
+    /// Each slot's path: a NUL-terminated copy (`strdup`), freed when the slot is.
+    static var paths: UnsafeMutablePointer<UInt> { table + 2 * capacity }
     nonisolated(unsafe) private static var lock = pthread_mutex_t()
     private static let lockReady: Bool = { pthread_mutex_init(&lock, nil) == 0 }()
     private static let handlerInstalled: Bool = installHandler()
@@ -48,13 +43,8 @@ enum MappedRegions {
         pthread_mutex_lock(&lock)
         defer { pthread_mutex_unlock(&lock) }
         for slot in 0..<capacity where starts[slot] == 0 {
-            let name = paths + slot * pathBytes
-            var length = 0
-            for byte in path.utf8 where length < pathBytes - 1 {
-                name[length] = CChar(bitPattern: byte)
-                length += 1
-            }
-            name[length] = 0
+            guard let name = strdup(path) else { return nil }
+            paths[slot] = UInt(bitPattern: name)
             ends[slot] = UInt(bitPattern: base) + UInt(size)
             starts[slot] = UInt(bitPattern: base)
             return slot
@@ -65,6 +55,8 @@ enum MappedRegions {
     static func unregister(_ slot: Int) {
         pthread_mutex_lock(&lock)
         starts[slot] = 0
+        free(UnsafeMutableRawPointer(bitPattern: paths[slot]))
+        paths[slot] = 0
         pthread_mutex_unlock(&lock)
     }
 
@@ -91,9 +83,8 @@ private func busErrorHandler(_ signal: Int32, _ info: UnsafeMutablePointer<sigin
     for slot in 0..<MappedRegions.capacity {
         let start = MappedRegions.starts[slot]
         guard start != 0, address >= start, address < MappedRegions.ends[slot] else { continue }
-        let name = MappedRegions.paths + slot * MappedRegions.pathBytes
         writeToStandardError("patchtrain: error: ")
-        _ = write(2, name, strlen(name))
+        if let name = UnsafePointer<CChar>(bitPattern: MappedRegions.paths[slot]) { _ = write(2, name, strlen(name)) }
         writeToStandardError(": was cut short while being read (the file shrank after it was opened)\n")
         _exit(2)
     }

@@ -4,8 +4,9 @@ import Testing
 
 /// A dataset whose cases differ in shape (as nearly every Medical Segmentation Decathlon task does): the training
 /// plan is made for the smallest extent, so the patch fits every case, while validation reads whole volumes up to
-/// the largest one and is planned for that.
-@Suite struct MixedShapeTests {
+/// the largest one and is planned for that. Kernel-exclusive: training in this process shares OpenBLAS's global
+/// thread setting with the bit-comparing tests.
+@Suite(.serialized, .kernelExclusive) struct MixedShapeTests {
     static let extents = [Extent3(48, 48, 32), Extent3(64, 48, 32), Extent3(48, 64, 48)]
 
     static func cases(in folder: TemporaryFolder) throws -> [TrainingCase] {
