@@ -79,3 +79,26 @@ import Testing
         withExtendedLifetime(file) {}
     }
 }
+
+/// The same through the commands a user runs: a FIFO named as an input is exit 2 with one line naming it, at once.
+@Suite struct GuardedFileCommandTests {
+    @Test func commandsRefuseAFIFOInputWithoutBlocking() throws {
+        let folder = TemporaryFolder()
+        for side in ["pred", "truth"] {
+            try FileManager.default.createDirectory(atPath: folder.file("\(side)-fifo"), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: folder.file(side), withIntermediateDirectories: true)
+            #expect(mkfifo(folder.file("\(side)-fifo/a.npy"), 0o600) == 0)
+            try NPYWriter.write([UInt8](repeating: 0, count: 8), elementType: .uint8, shape: [2, 2, 2], to: folder.file("\(side)/a.npy"))
+        }
+        for (arguments, fifo) in [(["evaluate", "--pred", folder.file("pred-fifo"), "--truth", folder.file("truth")], folder.file("pred-fifo/a.npy")),
+                                  (["evaluate", "--pred", folder.file("pred"), "--truth", folder.file("truth-fifo")], folder.file("truth-fifo/a.npy"))] {
+            let running = try CLIRunner.start(arguments)
+            let exited = running.waitUntil(seconds: 60) { !running.process.isRunning }
+            if !exited { running.send(SIGKILL) }
+            let result = try running.wait()
+            #expect(exited, "\(arguments[0]) blocked on the FIFO")
+            #expect(result.status == 2, "\(arguments[0]): \(result.stderr)")
+            #expect(result.stderrLines == ["patchtrain: error: \(fifo): not a regular file"], "\(arguments): \(result.stderr)")
+        }
+    }
+}
