@@ -12,7 +12,7 @@ DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev libpng-dev
 TEST_PACKAGES := chromium pngcheck python3-pil
 DEMO_DIR ?= demo-output
 
-.PHONY: all build deps test-deps test demo bench clean
+.PHONY: all build deps test-deps test fuzz demo bench clean
 
 all: build
 
@@ -42,6 +42,18 @@ test: deps
 	python3 scripts/check_layers.py > /dev/null
 	python3 scripts/check_function_length.py
 	$(SWIFT) test $(RELEASE)
+
+# The long fuzz run: FUZZ_COUNT mutated inputs of each of the nine file kinds through the library's readers
+# (make test runs 40 of each). A crash ends the test process; the input being read is then left in .build/fuzz.
+FUZZ_COUNT ?= 12000
+fuzz: deps
+	mkdir -p .build/fuzz
+	PATCHTRAIN_FUZZ_COUNT=$(FUZZ_COUNT) PATCHTRAIN_FUZZ_REPRODUCERS=$(CURDIR)/.build/fuzz \
+	  $(SWIFT) test $(RELEASE) --filter FuzzTests > .build/fuzz/log.txt 2>&1; status=$$?; \
+	grep -E '^fuzz |Test run' .build/fuzz/log.txt; \
+	if [ $$status -ne 0 ]; then \
+	  echo "make fuzz: failed (see .build/fuzz/log.txt); input being read: $$(cat .build/fuzz/current.txt 2>/dev/null)" >&2; exit 1; \
+	fi
 
 demo: build
 	bash scripts/demo.sh $(BIN)/patchtrain $(DEMO_DIR)

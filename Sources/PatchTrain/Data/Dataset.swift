@@ -37,7 +37,7 @@ public struct Dataset: Sendable {
     ///     An explicit split replaces the manifest's list.
     public init(path: String, classes: Int? = nil, split: ValidationSplit? = nil) throws {
         let path = path.count > 1 && path.hasSuffix("/") ? String(path.dropLast()) : path
-        if let classes, classes < 1 { throw InputError(path, "the number of classes must be at least 1, not \(classes)") }
+        if let classes, let problem = LabelClasses.problem(classes) { throw InputError(path, "the number of classes is \(problem)") }
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
             throw InputError(path, "no such file or folder")

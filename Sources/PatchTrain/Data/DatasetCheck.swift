@@ -65,7 +65,9 @@ extension Dataset {
         let classes = self.classes ?? Dataset.mostCommon(oneHotCounts)
         let imageChannels = Dataset.mostCommon(opened.compactMap { $0.image?.shape.channels })
         for i in opened.indices {
-            if let mask = opened[i].mask, let channels = mask.oneHotClasses, let classes, channels != classes {
+            if let mask = opened[i].mask, let channels = mask.oneHotClasses, let problem = LabelClasses.problem(channels) {
+                opened[i].problems.append(InputError(mask.path, "one-hot mask with \(problem)"))
+            } else if let mask = opened[i].mask, let channels = mask.oneHotClasses, let classes, channels != classes {
                 let expected = self.classes != nil ? "expected \(classes) (one per class)" : "the other masks have \(classes)"
                 opened[i].problems.append(InputError(mask.path, "one-hot mask has \(channels) channels; \(expected)"))
             }

@@ -34,15 +34,13 @@ public struct DatasetManifest: Codable, Sendable, Equatable {
 
     /// Reads and decodes the manifest at `path`; any defect is an `InputError` naming the manifest.
     public init(path: String) throws {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw InputError(path, FileManager.default.fileExists(atPath: path) ? "cannot read" : "no such file")
-        }
+        let data = try RegularFile.contents(path)
         do {
             self = try JSONDecoder().decode(DatasetManifest.self, from: data)
         } catch let error as DecodingError {
             throw InputError(path, "malformed manifest (\(DatasetManifest.explain(error)))")
         }
-        if let classes, classes < 1 { throw InputError(path, "'classes' must be at least 1, found \(classes)") }
+        if let classes, let problem = LabelClasses.problem(classes) { throw InputError(path, "'classes' is \(problem)") }
         if cases.isEmpty { throw InputError(path, "manifest lists no cases") }
     }
 

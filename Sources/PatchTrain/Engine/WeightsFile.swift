@@ -17,7 +17,11 @@ public enum WeightsFile {
                 try withUnsafeBytes(of: &value) { try write($0) }
             } else {
                 // One tensor at a time through the store's scratch: saving allocates nothing of size.
-                try store.withPyTorchValues(spec.name) { try write(UnsafeRawBufferPointer($0)) }
+                try store.withPyTorchValues(spec.name) { values in
+                    // A weights file is only ever written finite: NaN or infinity could not be trained or loaded.
+                    guard values.allSatisfy(\.isFinite) else { throw RuntimeFailure("not saving '\(spec.name)': it holds NaN or infinity") }
+                    try write(UnsafeRawBufferPointer(values))
+                }
             }
         }
     }

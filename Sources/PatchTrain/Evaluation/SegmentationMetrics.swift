@@ -43,6 +43,9 @@ public enum SegmentationMetrics {
         var matrix = ConfusionMatrix(size: 256)
         var truthBounds = LabelBounds(), predictionBounds = LabelBounds()
         for box in slabs {
+            // A file cut short since it was opened is an error here, not a SIGBUS in the read below.
+            try truth.checkUnchanged()
+            try prediction.checkUnchanged()
             truth.readLabels(box, into: truthSlab)
             prediction.readLabels(box, into: predictedSlab)
             matrix.add(truth: truthSlab, predicted: predictedSlab, count: box.size.volume)

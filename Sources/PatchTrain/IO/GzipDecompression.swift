@@ -15,10 +15,7 @@ public enum GzipDecompression {
     /// Decompresses `source` into `sink` (without committing it). A damaged or cut-short file is bad input
     /// and is reported against `source`.
     public static func decompress(_ source: String, into sink: ByteSink) throws {
-        let fd = open(source, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw InputError(source, errno == ENOENT ? "no such file" : "cannot open (\(String(cString: strerror(errno))))")
-        }
+        let fd = try RegularFile.open(source).descriptor
         defer { close(fd) }
         // zlib keeps a pointer back to its stream and checks it, so the stream must not move: heap, not a local.
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)

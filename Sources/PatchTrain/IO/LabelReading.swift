@@ -33,7 +33,9 @@ extension VolumeSource {
                             best = k
                             bestValue = v[k]
                         }
-                        out[iz] = UInt8(best)
+                        // A one-hot mask of more than 256 channels is refused by `Dataset.check`; here the
+                        // channel past 255 reads as 255 rather than trapping.
+                        out[iz] = UInt8(min(best, 255))
                     }
                 }
             }

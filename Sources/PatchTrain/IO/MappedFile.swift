@@ -16,21 +16,15 @@ public final class MappedFile: @unchecked Sendable {
     public let base: UnsafeRawPointer?
     /// Device and inode of the file mapped, to tell the mapped file from one renamed over its name since.
     private let identity: (device: UInt64, inode: UInt64)
+    /// The mapping's entry in `MappedRegions` (the SIGBUS guard); nil for an empty file or a full table.
+    private var guardSlot: Int?
 
     public static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     public init(path: String) throws {
         self.path = path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 {
-            throw InputError(path, errno == ENOENT ? "no such file" : "cannot open (\(String(cString: strerror(errno))))")
-        }
+        let (fd, info) = try RegularFile.open(path)
         defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw InputError(path, "cannot stat (\(String(cString: strerror(errno))))")
-        }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw InputError(path, "not a regular file") }
         size = Int(info.st_size)
         identity = (UInt64(info.st_dev), UInt64(info.st_ino))
         if size == 0 {
@@ -42,6 +36,7 @@ public final class MappedFile: @unchecked Sendable {
             throw InputError(path, "cannot map into memory (\(String(cString: strerror(errno))))")
         }
         base = UnsafeRawPointer(mapped)
+        guardSlot = MappedRegions.register(base: UnsafeRawPointer(mapped), size: size, path: OneLine.escaped(path, limit: 900))
     }
 
     /// The bytes `[offset, offset + count)`, which must lie inside the file.
@@ -63,7 +58,8 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// Throws, naming `reportedPath` (the file as the user knows it), if the file on disk is now shorter than the
-    /// mapping: its pages past the new end would fault with SIGBUS.
+    /// mapping: its pages past the new end would fault with SIGBUS. Readers call it before each pass over a file;
+    /// a file that shrinks during a pass is left to `MappedRegions`.
     public func checkNotShortened(reportedPath: String) throws {
         var info = stat()
         // Deleted, or another file renamed over the name: the mapping keeps the data it was opened with. Only the
@@ -75,6 +71,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     deinit {
+        if let guardSlot { MappedRegions.unregister(guardSlot) }
         if let base { munmap(UnsafeMutableRawPointer(mutating: base), size) }
     }
 }

@@ -53,6 +53,9 @@ public struct NPYHeader: Equatable, Sendable {
         self.elementType = fields.type
         self.shape = fields.shape
         self.fortranOrder = fields.fortran
+        guard Checked.byteCount(shape, elementSize: elementType.byteSize).flatMap({ Checked.sum($0, dataOffset) }) != nil else {
+            throw InputError(file, "shape \(OneLine.escaped("\(shape)")) of \(elementType) overflows the addressable size")
+        }
     }
 
     /// The dtype string (`<f4`, `|u1`, ...) for an element type.
@@ -73,12 +76,13 @@ public struct NPYHeader: Equatable, Sendable {
     }
 
     static func elementType(descr: String, file: String) throws -> ElementType {
-        guard let order = descr.first, descr.count >= 2 else { throw InputError(file, "unsupported dtype '\(descr)'") }
+        let shown = OneLine.escaped(descr)
+        guard let order = descr.first, descr.count >= 2 else { throw InputError(file, "unsupported dtype '\(shown)'") }
         let code = String(descr.dropFirst())
         if order == ">" && !["u1", "i1", "b1"].contains(code) {
-            throw InputError(file, "big-endian dtype '\(descr)' is not supported (save it little-endian: arr.astype('<\(code)'))")
+            throw InputError(file, "big-endian dtype '\(shown)' is not supported (save it little-endian: arr.astype('<\(OneLine.escaped(code))'))")
         }
-        guard ["<", "|", "=", ">"].contains(order) else { throw InputError(file, "unsupported dtype '\(descr)'") }
+        guard ["<", "|", "=", ">"].contains(order) else { throw InputError(file, "unsupported dtype '\(shown)'") }
         switch code {
         case "f4": return .float32
         case "f2": return .float16
@@ -92,7 +96,7 @@ public struct NPYHeader: Equatable, Sendable {
         case "u4": return .uint32
         case "b1", "?": return .bool
         default:
-            throw InputError(file, "unsupported dtype '\(descr)' (supported: f4 f2 f8 u1 u2 u4 i1 i2 i4 i8 bool)")
+            throw InputError(file, "unsupported dtype '\(shown)' (supported: f4 f2 f8 u1 u2 u4 i1 i2 i4 i8 bool)")
         }
     }
 
@@ -137,7 +141,7 @@ public struct NPYHeader: Equatable, Sendable {
         for part in inner.split(separator: ",") {
             let trimmed = part.trimmingCharacters(in: " L")
             if trimmed.isEmpty { continue }
-            guard let n = Int(trimmed), n >= 0 else { throw InputError(file, "malformed .npy header (bad shape '\(inner)')") }
+            guard let n = Int(trimmed), n >= 0 else { throw InputError(file, "malformed .npy header (bad shape '\(OneLine.escaped(inner))')") }
             shape.append(n)
         }
         return (type, shape, fortran)

@@ -102,14 +102,19 @@ public enum Safetensors {
                     metadata = value as? [String: String] ?? [:]
                     continue
                 }
+                let shown = OneLine.escaped(name)
                 guard let fields = value as? [String: Any], let dtype = fields["dtype"] as? String,
                       let type = Safetensors.elementType(dtype), let shape = fields["shape"] as? [Int],
-                      let offsets = fields["data_offsets"] as? [Int], offsets.count == 2, offsets[0] <= offsets[1] else {
-                    throw InputError(path, "malformed safetensors entry '\(name)'")
+                      let offsets = fields["data_offsets"] as? [Int], offsets.count == 2 else {
+                    throw InputError(path, "malformed safetensors entry '\(shown)'")
                 }
-                guard offsets[1] - offsets[0] == shape.reduce(1, *) * type.byteSize,
-                      dataStart + offsets[1] <= file.size else {
-                    throw InputError(path, "truncated or inconsistent tensor '\(name)'")
+                guard let bytes = Checked.byteCount(shape, elementSize: type.byteSize) else {
+                    throw InputError(path, "tensor '\(shown)' has a negative or overflowing shape \(OneLine.escaped("\(shape)"))")
+                }
+                // Offsets are relative to the data section: a negative one would read the JSON header's bytes.
+                guard offsets[0] >= 0, offsets[0] <= offsets[1], offsets[1] - offsets[0] == bytes,
+                      let end = Checked.sum(dataStart, offsets[1]), end <= file.size else {
+                    throw InputError(path, "truncated or inconsistent tensor '\(shown)' (data_offsets \(OneLine.escaped("\(offsets)")) for \(bytes) bytes in a \(file.size - dataStart)-byte data section)")
                 }
                 entries[name] = Entry(name: name, elementType: type, shape: shape, range: offsets[0]..<offsets[1])
             }

@@ -114,8 +114,7 @@ public final class ZstdStreamReader {
     public init(path: String, workspace: UnsafeMutableRawBufferPointer, input: UnsafeMutableRawBufferPointer) throws {
         precondition(workspace.count >= ZstdStreaming.workspaceBytes && input.count > 0, "zstd buffers too small")
         self.path = path
-        fd = open(path, O_RDONLY | O_CLOEXEC)
-        if fd < 0 { throw InputError(path, errno == ENOENT ? "missing" : "cannot open (\(String(cString: strerror(errno))))") }
+        fd = try RegularFile.open(path, missing: "missing").descriptor
         guard let context = ZSTD_initStaticDCtx(workspace.baseAddress, workspace.count) else {
             close(fd)
             throw RuntimeFailure("zstd: cannot make a decompression context in \(workspace.count) bytes")

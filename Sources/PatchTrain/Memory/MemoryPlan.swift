@@ -21,6 +21,10 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var arena: ArenaMemory
     /// What validating during training adds (see `ValidationMemory`); nil in plans written before validation existed.
     public var validationBytes: Int?
+    /// The extent validation is planned for, per axis the largest of the validation cases', when any is larger than
+    /// `volume` (datasets whose cases differ in shape: `volume` is the smallest, so the patch fits every case);
+    /// nil: `volume`. See `validatingExtents`.
+    public var validationVolume: Extent3?
 
     /// Predicted whole-process peak RSS.
     public var predictedPeakBytes: Int { fixed.total + persistent.total + data.total + arena.bytes + (validationBytes ?? 0) }
@@ -28,6 +32,29 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
 
     /// Floating-point operations of one micro-batch step (forward, loss and backward).
     public var flopsPerMicroStep: Double
+}
+
+extension MemoryPlan {
+    /// Decodes `plan.json` and range-checks every field (`checkLimits`): the file may have been edited.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        configuration = try c.decode(UNetConfiguration.self, forKey: .configuration)
+        volume = try c.decode(Extent3.self, forKey: .volume)
+        patch = try c.decode(Extent3.self, forKey: .patch)
+        microBatch = try c.decode(Int.self, forKey: .microBatch)
+        accumulationSteps = try c.decode(Int.self, forKey: .accumulationSteps)
+        prefetchDepth = try c.decode(Int.self, forKey: .prefetchDepth)
+        recomputation = try c.decode(Bool.self, forKey: .recomputation)
+        budgetBytes = try c.decode(Int.self, forKey: .budgetBytes)
+        fixed = try c.decode(FixedMemory.self, forKey: .fixed)
+        persistent = try c.decode(PersistentMemory.self, forKey: .persistent)
+        data = try c.decode(DataPipelineMemory.self, forKey: .data)
+        arena = try c.decode(ArenaMemory.self, forKey: .arena)
+        validationBytes = try c.decodeIfPresent(Int.self, forKey: .validationBytes)
+        validationVolume = try c.decodeIfPresent(Extent3.self, forKey: .validationVolume)
+        flopsPerMicroStep = try c.decode(Double.self, forKey: .flopsPerMicroStep)
+        try checkLimits()
+    }
 }
 
 /// The process itself: Swift runtime, loaded libraries, OpenBLAS thread buffers. Measured, not guessed.

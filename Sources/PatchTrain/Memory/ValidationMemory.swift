@@ -22,7 +22,8 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
     }
 
     public init(plan: MemoryPlan, overlap: Double = 0.5) {
-        let planner = InferencePlanner(configuration: plan.configuration, volume: plan.volume, overlap: overlap,
+        let volume = plan.validationVolume ?? plan.volume
+        let planner = InferencePlanner(configuration: plan.configuration, volume: volume, overlap: overlap,
                                        output: InferenceOutput(labelsWholeVolume: false, probabilities: false),
                                        fixed: plan.fixed)
         inferencePlan = planner.plan(window: plan.patch, windowsPerBatch: plan.microBatch, budget: plan.budgetBytes)
@@ -37,10 +38,10 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
         let inputFits = inputOffset + m.inputBytes <= available
         arenaParts = ArenaParts(arena: m.arenaBytes, slab: m.stitchBytes, input: m.inputBytes, slabOffset: slabOffset,
                                 inputOffset: inputOffset, arenaFits: arenaFits, slabFits: slabFits, inputFits: inputFits)
-        let plane = plan.volume.y * plan.volume.z
+        let plane = volume.y * volume.z
         extraBytes = (arenaFits ? 0 : m.arenaBytes) + (slabFits ? 0 : m.stitchBytes) + (inputFits ? 0 : m.inputBytes)
             + m.readerBytes + PageWindow.mappedBytes + 2 * plane
-            + ValidationMemory.slicesBytes(volume: plan.volume) + ValidationMemory.progressPictureBytes
+            + ValidationMemory.slicesBytes(volume: volume) + ValidationMemory.progressPictureBytes
     }
 
     /// The size of `progress.png`, the curves `fit` draws after each validation.
@@ -56,5 +57,22 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
     /// buffers): 8× the slices' voxels.
     public static func slicesBytes(volume: Extent3) -> Int {
         8 * (volume.y * volume.z + volume.x * volume.z + volume.x * volume.y)
+    }
+}
+
+extension MemoryPlan {
+    /// This plan with validation planned for volumes of `extents`: where any is larger than the planned volume on
+    /// some axis, `validationVolume` becomes the per-axis largest and `validationBytes` is counted for it. Training
+    /// (patch, batch, arena) is unchanged; so is the whole plan when every extent fits the planned volume.
+    public func validatingExtents(_ extents: some Sequence<Extent3>) -> MemoryPlan {
+        var largest = validationVolume ?? volume
+        for extent in extents {
+            for axis in 0..<3 { largest[axis] = max(largest[axis], extent[axis]) }
+        }
+        guard largest != (validationVolume ?? volume) else { return self }
+        var widened = self
+        widened.validationVolume = largest
+        widened.validationBytes = ValidationMemory(plan: widened).extraBytes
+        return widened
     }
 }

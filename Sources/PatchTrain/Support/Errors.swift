@@ -6,9 +6,11 @@ public struct InputError: Error, Sendable, Equatable, CustomStringConvertible {
     /// What is wrong with it, in a few words, lower case, no trailing period.
     public let problem: String
 
+    /// Both parts are kept to one line (control characters escaped) and a bounded length, because either may echo
+    /// bytes from a malformed file.
     public init(_ file: String, _ problem: String) {
-        self.file = file
-        self.problem = problem
+        self.file = OneLine.escaped(file, limit: 1024)
+        self.problem = OneLine.escaped(problem, limit: 600)
     }
 
     public var description: String { "\(file): \(problem)" }

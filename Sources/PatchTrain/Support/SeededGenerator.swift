@@ -35,6 +35,16 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Equatab
         return result
     }
 
+    /// Decodes a saved state (`state.json`): exactly four words, not all zero (xoshiro's one fixed point, which
+    /// would return 0 forever).
+    public init(from decoder: any Decoder) throws {
+        let words = try decoder.container(keyedBy: CodingKeys.self).decode([UInt64].self, forKey: .state)
+        let field = (decoder.codingPath.map(\.stringValue) + ["state"]).joined(separator: ".")
+        guard words.count == 4 else { throw FieldProblem(field, "has \(words.count) words, a generator state has 4") }
+        guard words.contains(where: { $0 != 0 }) else { throw FieldProblem(field, "is all zero, which no generator reaches") }
+        state = words
+    }
+
     /// Uniform in [0, 1).
     public mutating func nextUnit() -> Double {
         Double(next() >> 11) * (1.0 / 9_007_199_254_740_992.0)

@@ -68,7 +68,7 @@ public enum Checkpoint {
     }
 
     static func readState(_ path: String) throws -> TrainingState {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(path, "missing or unreadable") }
+        let data = try RegularFile.contents(path, missing: "missing or unreadable")
         let state: TrainingState
         do {
             state = try JSONDecoder().decode(TrainingState.self, from: data)
@@ -79,6 +79,13 @@ public enum Checkpoint {
             throw InputError(path, "state format \(state.format) is not one this version reads (\(TrainingState.currentFormat))")
         }
         guard state.step >= 0, state.epoch >= 0, state.sampler.drawn >= 0 else { throw InputError(path, "negative step, epoch or draw count") }
+        let schedule = state.schedule
+        guard schedule.totalSteps >= 1, (0...schedule.totalSteps).contains(schedule.step) else {
+            throw InputError(path, "schedule step \(schedule.step) of \(schedule.totalSteps) is out of range")
+        }
+        guard schedule.baseLearningRate.isFinite, schedule.baseLearningRate > 0 else {
+            throw InputError(path, "schedule base learning rate \(schedule.baseLearningRate) is not a positive number")
+        }
         return state
     }
 
@@ -109,6 +116,7 @@ public enum Checkpoint {
 enum JSONProblem {
     static func describe(_ error: any Error) -> String {
         switch error {
+        case let problem as FieldProblem: return problem.description
         case DecodingError.keyNotFound(let key, _): return "no '\(key.stringValue)'"
         case DecodingError.typeMismatch(_, let context), DecodingError.valueNotFound(_, let context):
             return "bad '\(context.codingPath.map(\.stringValue).joined(separator: "."))'"

@@ -57,8 +57,14 @@ public enum OptimizerStateFile {
         var fields = HeaderReader(fixed)
         guard Array(fields.bytes(8)) == magic else { throw InputError(path, "not a patchtrain optimizer state (bad magic)") }
         let step = fields.uint64()
-        var optimizer = Adam(learningRate: Float(bitPattern: fields.uint32()), beta1: Float(bitPattern: fields.uint32()),
-                             beta2: Float(bitPattern: fields.uint32()), epsilon: Float(bitPattern: fields.uint32()))
+        let learningRate = Float(bitPattern: fields.uint32()), beta1 = Float(bitPattern: fields.uint32())
+        let beta2 = Float(bitPattern: fields.uint32()), epsilon = Float(bitPattern: fields.uint32())
+        // beta = 1 divides by a zero bias correction (NaN weights); epsilon ≤ 0 can divide by zero.
+        guard learningRate.isFinite, learningRate >= 0, (0..<1).contains(beta1), (0..<1).contains(beta2),
+              epsilon.isFinite, epsilon > 0 else {
+            throw InputError(path, "Adam settings out of range (lr \(learningRate), beta1 \(beta1), beta2 \(beta2), epsilon \(epsilon); betas must be in [0, 1), epsilon positive)")
+        }
+        var optimizer = Adam(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon)
         guard step <= UInt64(Int.max) else { throw InputError(path, "step count \(step) is out of range") }
         optimizer.step = Int(step)
         let trainable = store.specs.filter(\.trainable)

@@ -46,6 +46,27 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         self.checkpointEvery = checkpointEvery
     }
 
+    /// Throws `FieldProblem` for the first field out of range: `config.json` may have been edited.
+    public func checkLimits() throws {
+        try FieldProblem.check("steps", steps, in: 1...Int(Int32.max))
+        try FieldProblem.check("stepsPerEpoch", stepsPerEpoch, in: 1...Int(Int32.max))
+        if let epochs {
+            try FieldProblem.check("epochs", epochs, in: 1...Int(Int32.max))
+            guard Checked.product(epochs, stepsPerEpoch) != nil else { throw FieldProblem("epochs", "× stepsPerEpoch overflows") }
+        }
+        try FieldProblem.check("effectiveBatch", effectiveBatch, in: PlanLimits.effectiveBatch)
+        guard budgetBytes > 0 else { throw FieldProblem("budgetBytes", "is \(budgetBytes), must be positive") }
+        try FieldProblem.check("checkpointEvery", checkpointEvery, in: 0...Int(Int32.max))
+        if let validationEvery { try FieldProblem.check("validationEvery", validationEvery, in: 0...Int(Int32.max)) }
+        guard learningRate.isFinite, learningRate > 0 else { throw FieldProblem("learningRate", "is \(learningRate), must be a positive number") }
+        if let augmentation {
+            guard (0...1).contains(augmentation.flipProbability), augmentation.scale.lowerBound > 0, augmentation.scale.upperBound.isFinite,
+                  augmentation.shift >= 0, augmentation.shift.isFinite else {
+                throw FieldProblem("augmentation", "has a flip probability outside 0...1, a scale not above 0, or a negative shift")
+            }
+        }
+    }
+
     /// The trainer's options for this configuration.
     public var trainingOptions: TrainingOptions {
         TrainingOptions(seed: seed, learningRate: learningRate, schedule: schedule, totalSteps: steps, loss: loss,

@@ -96,7 +96,11 @@ public final class RunFolder {
     }
 
     public func readPlan() throws -> MemoryPlan { try RunFolder.readJSON(planPath, what: "plan") }
-    public func readConfiguration() throws -> RunConfiguration { try RunFolder.readJSON(configurationPath, what: "run configuration") }
+    public func readConfiguration() throws -> RunConfiguration {
+        let configuration: RunConfiguration = try RunFolder.readJSON(configurationPath, what: "run configuration")
+        do { try configuration.checkLimits() } catch { throw InputError(configurationPath, "\(error)") }
+        return configuration
+    }
 
     /// The metrics files, opened for appending.
     public func openMetrics() throws -> RunMetrics { try RunMetrics(jsonPath: metricsJSONPath, csvPath: metricsCSVPath) }
@@ -108,7 +112,7 @@ public final class RunFolder {
     }
 
     static func readJSON<T: Decodable>(_ path: String, what: String) throws -> T {
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputError(path, "missing or unreadable") }
+        let data = try RegularFile.contents(path, missing: "missing or unreadable")
         do {
             return try JSONDecoder().decode(T.self, from: data)
         } catch {

@@ -25,6 +25,8 @@ public final class Trainer {
     private var boundarySampler: PatchSamplerState
     /// Set when a step failed: the prefetcher has ended, but the state of the last boundary can still be saved.
     public private(set) var hasFailed = false
+    /// Set when a step diverged (`TrainingDiverged`): the weights may be non-finite, so nothing may be saved.
+    public private(set) var hasDiverged = false
 
     /// A fresh trainer (weights from PyTorch's default initialisation, seeded), or, with `checkpoint`, one that
     /// continues from the checkpoint folder (e.g. `RUN/last`). The checkpoint is loaded before the arena and the
@@ -79,6 +81,9 @@ public final class Trainer {
     /// If a micro-batch cannot be had (a bad case, the prefetcher stopped), the step is abandoned: its gradients
     /// are dropped and the running statistics put back, so the trainer still stands at the last boundary and can
     /// be checkpointed; it cannot step again.
+    ///
+    /// A step whose loss is not finite, or whose update leaves a weight or running statistic that is not, throws
+    /// `TrainingDiverged`: the trainer then cannot step or save again (`hasDiverged`).
     public func step() throws -> Double {
         precondition(!hasFailed, "a trainer whose step failed cannot step again")
         parameters.markStepStart()
@@ -94,13 +99,26 @@ public final class Trainer {
             prefetcher.stop()
             throw error
         }
+        let loss = total / Double(plan.accumulationSteps)
+        guard loss.isFinite else { throw diverged("the loss is \(loss)") }
         optimizer.update(parameters, accumulationSteps: plan.accumulationSteps, learningRate: schedule.nextRate)
+        if let first = (0..<parameters.floatCount).first(where: { !parameters.values[$0].isFinite }) {
+            throw diverged("the update left \(parameters.values[first]) in the weights")
+        }
         completedSteps += 1
         schedule.step = completedSteps
         boundarySampler = prefetcher.resumeState
-        let loss = total / Double(plan.accumulationSteps)
         lastLoss = loss
         return loss
+    }
+
+    /// Ends training after a diverged step; the returned error names it.
+    private func diverged(_ reason: String) -> TrainingDiverged {
+        parameters.restoreStepStart()
+        hasFailed = true
+        hasDiverged = true
+        prefetcher.stop()
+        return TrainingDiverged(step: completedSteps + 1, reason: reason, learningRate: schedule.nextRate)
     }
 
     /// The learning rate the next step will use.
@@ -115,6 +133,7 @@ public final class Trainer {
     /// Saves the current boundary into `folder` (`RUN/last`, or `RUN/best` for the best validation result).
     public func saveCheckpoint(to folder: String, swap: AtomicFolder.Swap = .exchange,
                                makeSink: Checkpoint.SinkFactory = { try AtomicFile(path: $0) }) throws {
+        guard !hasDiverged else { throw RuntimeFailure("\(folder): not saved: training diverged, the weights are not a checkpoint") }
         try Checkpoint.write(to: folder, parameters: parameters, optimizer: optimizer, state: state, swap: swap, makeSink: makeSink)
     }
 

@@ -53,6 +53,7 @@ public final class TrainingRun {
     public static func start(in path: String, plan: MemoryPlan, cases: [TrainingCase], validationCases: [TrainingCase] = [],
                              configuration: RunConfiguration,
                              indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
+        let plan = try planningValidation(plan, of: validationCases)
         let folder = try RunFolder.create(path)
         try folder.writePlan(plan)
         try folder.writeConfiguration(configuration)
@@ -67,13 +68,18 @@ public final class TrainingRun {
     public static func resume(_ path: String, data: String? = nil, steps: Int? = nil, epochs: Int? = nil,
                               indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
         let folder = try RunFolder.open(path)
-        let plan = try folder.readPlan()
+        let savedPlan = try folder.readPlan()
         var configuration = try folder.readConfiguration()
         if let data { configuration.data = data }
+        if let steps, steps < 1 { throw InputError("--steps \(steps)", "must be at least 1") }
+        if let epochs, epochs < 1 || Checked.product(epochs, configuration.stepsPerEpoch) == nil {
+            throw InputError("--epochs \(epochs)", "must be at least 1, and epochs × \(configuration.stepsPerEpoch) steps per epoch must fit")
+        }
         configuration.setLength(steps: steps, epochs: epochs)
         let split = try Dataset(path: configuration.data, split: configuration.validationSplit.flatMap(ValidationSplit.init(parsing:)))
             .openSplit()
         let cases = split.training
+        let plan = try planningValidation(savedPlan, of: split.validation)
         guard cases.map(\.id) == configuration.cases, split.validation.map(\.id) == (configuration.validationCases ?? []) else {
             throw InputError(configuration.data, "its training cases (\(cases.count)) are not the \(configuration.cases.count) this run was started with (\(folder.configurationPath))")
         }
@@ -93,6 +99,15 @@ public final class TrainingRun {
                                validationCases: split.validation)
     }
 
+    /// `plan` with validation planned for the largest validation case (cases may differ in shape; the plan's volume
+    /// is the smallest), refused before anything is made when that no longer fits the budget.
+    static func planningValidation(_ plan: MemoryPlan, of cases: [TrainingCase]) throws -> MemoryPlan {
+        let widened = plan.validatingExtents(cases.map(\.image.shape.spatial))
+        guard widened != plan, widened.predictedPeakBytes > widened.budgetBytes,
+              let largest = cases.max(by: { $0.image.shape.spatial.volume < $1.image.shape.spatial.volume }) else { return widened }
+        throw InputError(largest.image.path, "validating volumes up to \(widened.validationVolume ?? widened.volume) needs a peak of \(ByteCount.format(widened.predictedPeakBytes)), over the budget \(ByteCount.format(widened.budgetBytes)): give more memory or validate smaller cases")
+    }
+
     /// Trains to `configuration.steps`, or until a stop is requested. See the type's comment for the guarantees.
     public func run() throws -> Outcome {
         defer { trainer.stop() }
@@ -106,7 +121,16 @@ public final class TrainingRun {
             let rate = trainer.nextLearningRate
             let started = clock.now
             let loss: Double
-            do { loss = try trainer.step() } catch { throw stopped(by: error) }
+            do {
+                loss = try trainer.step()
+            } catch let divergence as TrainingDiverged {
+                // Nothing is saved: last/ (and best/) keep the last good checkpoint, byte for byte.
+                let kept = (try? Checkpoint.readState(of: folder.lastPath).step).map { "\(folder.lastPath) keeps step \($0)" }
+                    ?? "no checkpoint was saved"
+                throw RuntimeFailure("\(divergence); \(kept)")
+            } catch {
+                throw stopped(by: error)
+            }
             let elapsed = clock.now - started
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
             let step = trainer.completedSteps

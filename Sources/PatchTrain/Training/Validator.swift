@@ -24,7 +24,8 @@ public final class Validator {
         let input = parts.inputFits ? (trainingArena.base + parts.inputOffset).bindMemory(to: Float16.self, capacity: parts.input / 2) : nil
         inference = try SlidingWindowInference(plan: inferencePlan, parameters: parameters,
                                                loan: SlidingWindowInference.Loan(arena: arena, slab: slab, input: input))
-        let plane = plan.volume.y * plan.volume.z
+        // Validation volumes may be larger than the training plan's volume (`MemoryPlan.validationVolume`).
+        let plane = inferencePlan.volume.y * inferencePlan.volume.z
         predicted = .allocate(capacity: plane)
         truth = .allocate(capacity: plane)
         sliceCenters = cases.map { _ in nil }
@@ -61,6 +62,9 @@ public final class Validator {
         var perCase: [[Double]] = []
         var before = 0
         for (index, item) in cases.enumerated() {
+            // A file cut short since the run began is an error naming it, not a SIGBUS in the pass below.
+            try item.image.checkUnchanged()
+            try item.mask.checkUnchanged()
             let extent = item.image.shape.spatial
             let center = sliceCenters[index] ?? SliceCenter.throughLargestStructure(of: item.mask)
             sliceCenters[index] = center

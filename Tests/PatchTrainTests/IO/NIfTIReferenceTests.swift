@@ -42,7 +42,7 @@ import Testing
             #expect(volume.header.qformCode == expected.qform_code && volume.header.sformCode == expected.sform_code)
             let read = volume.readAll()
             #expect(read.count == expected.values.count)
-            let worst = zip(read, expected.values).map { abs(Double($0) - $1) / max(1, abs($1)) }.max() ?? 0
+            let worst = finiteMaximum(zip(read, expected.values).map { abs(Double($0) - $1) / max(1, abs($1)) })
             #expect(worst < 1e-6, "\(expected.name): largest relative difference \(worst)")
             #expect(volume.affine.isClose(to: AffineMatrix(rows: expected.affine)), "\(expected.name):\n\(volume.affine)")
             if expected.qform_code > 0 {

@@ -33,9 +33,9 @@ import Testing
         let expected = try NPYVolume(path: "\(Self.folder)/probabilities.npy").readAll()
         // One window over the whole volume: exactly PyTorch's forward.
         let got = try Self.infer(model, image, window: image.shape.spatial, overlap: 0)
-        var worst: Float = 0, agree = 0
+        let worst = worstAbsoluteDifference(got, expected)
+        var agree = 0
         for v in 0..<(got.count / 3) {
-            for c in 0..<3 { worst = max(worst, abs(got[3 * v + c] - expected[3 * v + c])) }
             let a = (0..<3).max { got[3 * v + $0] < got[3 * v + $1] }!, b = (0..<3).max { expected[3 * v + $0] < expected[3 * v + $1] }!
             if a == b { agree += 1 }
         }
@@ -82,7 +82,7 @@ import Testing
         let direct = try Self.infer(model, source, window: Extent3(48, 48, 32), overlap: 0)
         for (blend, mirroring) in [(BlendMode.gaussian, false), (.constant, true)] {
             let stitched = try Self.infer(model, source, window: Extent3(16, 16, 16), overlap: 0.5, blend: blend, mirroring: mirroring)
-            let worst = zip(direct, stitched).map { abs($0 - $1) }.max()!
+            let worst = worstAbsoluteDifference(direct, stitched)
             // The same per-voxel arithmetic on different tile shapes: only fp32 summation order may differ (measured 5e-7).
             #expect(worst < 1e-5, "\(blend), mirroring \(mirroring): largest difference \(worst)")
         }

@@ -61,11 +61,16 @@ struct TestRandom {
     }
 }
 
-/// Largest |a − b| / (atol + rtol·|b|); ≤ 1 means within tolerance.
+/// Largest |a − b| / (atol + rtol·|b|); ≤ 1 means within tolerance. A NaN or infinity on either side gives +infinity:
+/// the workspaces are filled with NaN to catch stale reads, so a NaN must never score as agreement.
 func worstError(_ a: [Float], _ b: [Double], atol: Double, rtol: Double) -> Double {
     precondition(a.count == b.count, "\(a.count) vs \(b.count)")
     var worst = 0.0
-    for i in a.indices { worst = max(worst, abs(Double(a[i]) - b[i]) / (atol + rtol * abs(b[i]))) }
+    for i in a.indices {
+        let got = Double(a[i])
+        guard got.isFinite, b[i].isFinite else { return .infinity }
+        worst = max(worst, abs(got - b[i]) / (atol + rtol * abs(b[i])))
+    }
     return worst
 }
 

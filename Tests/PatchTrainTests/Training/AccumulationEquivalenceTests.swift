@@ -52,8 +52,8 @@ import Testing
                                    samples: [(image: [Float16], labels: [UInt8])]) throws -> Double {
         let whole = try meanGradient(normalization: normalization, loss: loss, microBatch: 2, samples: samples)
         let accumulated = try meanGradient(normalization: normalization, loss: loss, microBatch: 1, samples: samples)
-        let scale = whole.map { Double(abs($0)) }.max()!
-        let difference = zip(whole, accumulated).map { Double(abs($0 - $1)) }.max()!
+        let scale = finiteMaximum(whole.map { abs($0) })
+        let difference = worstAbsoluteDifference(whole, accumulated)
         return difference / scale
     }
 

@@ -33,6 +33,11 @@ func loadStepFixture(_ kind: NormalizationKind) throws -> [String: [Float]] {
     return table
 }
 
+/// `difference / scale`; for a zero scale, 0 when the difference is 0 too and +infinity otherwise.
+func relativeError(_ difference: Double, scale: Double) -> Double {
+    scale > 0 ? difference / scale : (difference == 0 ? 0 : .infinity)
+}
+
 func norm(_ v: [Float]) -> Double { v.reduce(0) { $0 + Double($1) * Double($1) }.squareRoot() }
 
 /// A convolution bias followed by normalisation has zero gradient in exact arithmetic (the normalisation removes
@@ -47,16 +52,20 @@ func gradientErrors(_ result: UNetStepResult, _ fixture: [String: [Float]]) -> (
     for (name, gradient) in result.gradients {
         if isCancelledBias(name) {
             let weight = result.gradients[name.replacingOccurrences(of: ".bias", with: ".weight")]!
-            bias = max(bias, norm(gradient) / norm(weight))
+            bias = finiteMaximum([bias, relativeError(norm(gradient), scale: norm(weight))])
             continue
         }
         let sample = fixture["grad_sample/" + name]!
         let stride = (gradient.count + 511) / 512
         let ours = Swift.stride(from: 0, to: gradient.count, by: stride).map { gradient[$0] }
         precondition(ours.count == sample.count, "\(name): \(ours.count) vs \(sample.count)")
-        let sampleError = norm(zip(ours, sample).map { $0 - $1 }) / norm(sample)
         let reference = Double(fixture["grad_norm/" + name]![0])
-        let error = max(sampleError, abs(norm(gradient) - reference) / reference)
+        // Where PyTorch's gradient is exactly zero (instance norm over the 1-voxel bottleneck), or the sampled elements
+        // all are (in the bottleneck only the 3×3×3 kernels' centre taps see data), a relative error would be 0/0:
+        // the sample is then measured against the whole gradient's norm, and a zero gradient must be matched exactly.
+        let sampleScale = norm(sample) > 0 ? norm(sample) : reference
+        let sampleError = relativeError(norm(zip(ours, sample).map { $0 - $1 }), scale: sampleScale)
+        let error = finiteMaximum([sampleError, relativeError(abs(norm(gradient) - reference), scale: reference)])
         if ProcessInfo.processInfo.environment["UNET_STEP_VERBOSE"] != nil { print(name, reference, error) }
         if error > worst.0 { worst = (error, name) }
     }

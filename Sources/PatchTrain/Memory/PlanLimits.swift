@@ -1,0 +1,70 @@
+/// The training configurations a plan may describe. `plan.json` is read back by `fit --plan` and `fit --resume`,
+/// and a user may edit it: every field is range-checked as it is decoded, so a zero micro-batch or an absurd depth is
+/// an error naming the field, never a trap or an allocation of petabytes. The planner's own entry points use the
+/// same ranges for their requests.
+public enum PlanLimits {
+    /// Each edge of the data's volume (NIfTI's 16-bit dimensions allow 32767).
+    public static let volumeEdge = 1...65536
+    /// Each edge of a patch or window.
+    public static let patchEdge = 1...4096
+    public static let microBatch = 1...1024
+    public static let accumulationSteps = 1...65536
+    public static let effectiveBatch = 1...65536
+    public static let prefetchDepth = 1...64
+    /// Patch voxels × micro-batch: with up to 2 × 1024 channels and 27 taps per tensor, every byte count of the
+    /// step then stays far inside `Int` (2^34 · 2^11 · 2^5 · 4 bytes = 2^52).
+    public static let voxelsPerMicroBatch = 1 << 34
+
+    /// Throws `FieldProblem` unless every edge of `extent` is in `range` (and, for a patch, a multiple of `multiple`).
+    public static func check(_ field: String, _ extent: Extent3, in range: ClosedRange<Int>, multiple: Int = 1) throws {
+        for axis in 0..<3 {
+            try FieldProblem.check("\(field).\(["x", "y", "z"][axis])", extent[axis], in: range)
+            guard extent[axis] % multiple == 0 else {
+                throw FieldProblem(field, "\(extent) is not a multiple of \(multiple) on every edge (one 2× pooling per level)")
+            }
+        }
+    }
+
+    /// The checks of a planner request: the network, the data's volume, the batch and the prefetch depth.
+    public static func checkRequest(configuration: UNetConfiguration, volume: Extent3, effectiveBatch: Int,
+                                    prefetchDepth: Int) throws {
+        try configuration.checkLimits(fieldPrefix: "configuration.")
+        try check("volume", volume, in: volumeEdge)
+        try FieldProblem.check("effectiveBatch", effectiveBatch, in: PlanLimits.effectiveBatch)
+        try FieldProblem.check("prefetchDepth", prefetchDepth, in: PlanLimits.prefetchDepth)
+    }
+}
+
+extension MemoryPlan {
+    /// Throws `FieldProblem` for the first field out of range, or byte counts that overflow when summed.
+    public func checkLimits() throws {
+        // The factors before their product (`effectiveBatch` would overflow on huge ones).
+        try FieldProblem.check("microBatch", microBatch, in: PlanLimits.microBatch)
+        try FieldProblem.check("accumulationSteps", accumulationSteps, in: PlanLimits.accumulationSteps)
+        try PlanLimits.checkRequest(configuration: configuration, volume: volume, effectiveBatch: effectiveBatch,
+                                    prefetchDepth: prefetchDepth)
+        try PlanLimits.check("patch", patch, in: PlanLimits.patchEdge, multiple: configuration.patchMultiple)
+        if let validationVolume { try PlanLimits.check("validationVolume", validationVolume, in: PlanLimits.volumeEdge) }
+        guard let voxels = Checked.product([patch.x, patch.y, patch.z, microBatch]), voxels <= PlanLimits.voxelsPerMicroBatch else {
+            throw FieldProblem("patch", "\(patch) × micro-batch \(microBatch) is more than \(PlanLimits.voxelsPerMicroBatch) voxels")
+        }
+        guard budgetBytes > 0 else { throw FieldProblem("budgetBytes", "is \(budgetBytes), must be positive") }
+        let parts: [(String, Int)] = [
+            ("fixed.runtimeBytes", fixed.runtimeBytes), ("persistent.weightBytes", persistent.weightBytes),
+            ("persistent.gradientBytes", persistent.gradientBytes), ("persistent.optimizerBytes", persistent.optimizerBytes),
+            ("persistent.runningStatisticsBytes", persistent.runningStatisticsBytes),
+            ("persistent.checkpointScratchBytes", persistent.checkpointScratchBytes), ("data.patchPool", data.patchPool),
+            ("data.samplerScratch", data.samplerScratch), ("data.foregroundIndexes", data.foregroundIndexes),
+            ("data.mappedPages", data.mappedPages), ("arena.bytes", arena.bytes), ("validationBytes", validationBytes ?? 0),
+        ]
+        var total = 0
+        for (field, bytes) in parts {
+            guard bytes >= 0 else { throw FieldProblem(field, "is \(bytes), must not be negative") }
+            guard let sum = Checked.sum(total, bytes) else { throw FieldProblem(field, "is \(bytes): the plan's bytes overflow") }
+            total = sum
+        }
+        guard flopsPerMicroStep.isFinite, flopsPerMicroStep >= 0 else {
+            throw FieldProblem("flopsPerMicroStep", "is \(flopsPerMicroStep), must be a finite count")
+        }
+    }
+}
