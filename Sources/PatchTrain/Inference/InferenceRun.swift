@@ -5,7 +5,8 @@ import Foundation
 /// and prints the summary.
 ///
 /// Every problem a user can fix (a missing or malformed file, a channel mismatch, a window the network cannot
-/// take, a budget below the smallest plan) is found before the first window runs.
+/// take, a budget below the smallest plan, an output that would overwrite an input or another output) is found
+/// before the first window runs.
 public final class InferenceRun {
     public let model: TrainedModel
     public let cases: [InferenceInput]
@@ -25,6 +26,7 @@ public final class InferenceRun {
         for item in cases where item.volume.shape.channels != configuration.inputChannels {
             throw InputError(item.volume.path, "has \(item.volume.shape.channels) channel(s), the model takes \(configuration.inputChannels)")
         }
+        try OutputCollisions.check(cases, out: out, settings: settings)
         var largest = Extent3.zero
         for item in cases { for a in 0..<3 { largest[a] = max(largest[a], item.volume.shape.spatial[a]) } }
         let planner = InferencePlanner(configuration: configuration, volume: largest, overlap: settings.overlap,

@@ -41,7 +41,15 @@ public struct TrainedModel {
         var depth = 0
         while reader.entries["enc.\(depth).net.0.weight"] != nil { depth += 1 }
         let normalization: NormalizationKind = reader.entries["enc.0.net.1.running_mean"] != nil ? .batch : .instance
-        return UNetConfiguration(inputChannels: first[1], classes: head[0], baseFilters: first[0], depth: depth,
-                                 normalization: normalization)
+        let configuration = UNetConfiguration(inputChannels: first[1], classes: head[0], baseFilters: first[0], depth: depth,
+                                              normalization: normalization)
+        // A softmax head needs two classes at least (a binary model has two); zero filters or a depth the patch
+        // rule cannot take would reach the graph's preconditions.
+        do {
+            try configuration.checkLimits()
+        } catch let problem as FieldProblem {
+            throw InputError(reader.path, "its tensors describe a network patchtrain cannot run: \(problem)")
+        }
+        return configuration
     }
 }

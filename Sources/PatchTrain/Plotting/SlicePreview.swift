@@ -100,6 +100,9 @@ public enum SlicePreview {
         return raster
     }
 
+    /// Where `writePrediction` puts the picture of `stem`.
+    public static func path(folder: String, stem: String) -> String { "\(folder)/\(stem).png" }
+
     /// The picture `infer --preview` writes, `folder/stem.png` (the folder is created): the image's slices through
     /// the largest structure of the predicted label map in `labelsFile`, with the prediction over them. Returns its path.
     @discardableResult
@@ -116,7 +119,7 @@ public enum SlicePreview {
         let center = SliceCenter.throughLargestStructure(of: labels)
         let picture = render(image: OrthogonalSlices(image: image, center: center),
                              rows: [(name: "prediction", labels: OrthogonalSlices(labels: labels, center: center))])
-        let path = "\(folder)/\(stem).png"
+        let path = SlicePreview.path(folder: folder, stem: stem)
         try picture.writePNG(to: path)
         return path
     }
