@@ -9,31 +9,31 @@ import Foundation
 /// ```
 /// `classes` and `validation` are optional, and so is each case's `id` (default: the image's file stem).
 /// Relative paths are relative to the folder holding the manifest. The full rules are in docs/formats.md.
-public struct DatasetManifest: Codable, Sendable, Equatable {
-    public struct Case: Codable, Sendable, Equatable {
-        public var id: String?
-        public var image: String
-        public var mask: String
+struct DatasetManifest: Codable, Sendable, Equatable {
+    struct Case: Codable, Sendable, Equatable {
+        var id: String?
+        var image: String
+        var mask: String
 
-        public init(id: String? = nil, image: String, mask: String) {
+        init(id: String? = nil, image: String, mask: String) {
             self.id = id
             self.image = image
             self.mask = mask
         }
     }
 
-    public var classes: Int?
-    public var cases: [Case]
-    public var validation: [String]?
+    var classes: Int?
+    var cases: [Case]
+    var validation: [String]?
 
-    public init(classes: Int? = nil, cases: [Case], validation: [String]? = nil) {
+    init(classes: Int? = nil, cases: [Case], validation: [String]? = nil) {
         self.classes = classes
         self.cases = cases
         self.validation = validation
     }
 
     /// Reads and decodes the manifest at `path`; any defect is an `InputError` naming the manifest.
-    public init(path: String) throws {
+    init(path: String) throws {
         let data = try RegularFile.contents(path)
         do {
             self = try JSONDecoder().decode(DatasetManifest.self, from: data)

@@ -2,11 +2,11 @@
 /// probabilities: one arena of the planned size, every tensor bound at its planned offset, parameters and
 /// gradients in the `ParameterStore`. Nothing else of size is allocated during a step, so the plan's arena
 /// bytes are the step's bytes.
-public final class Executor: @unchecked Sendable {
-    public let graph: LayerGraph
-    public let layout: ArenaLayout
-    public let parameters: ParameterStore
-    public var loss: SegmentationLoss = .dice
+final class Executor: @unchecked Sendable {
+    let graph: LayerGraph
+    let layout: ArenaLayout
+    let parameters: ParameterStore
+    var loss: SegmentationLoss = .dice
     private let arena: Arena
     /// The graph's operations in order, bound to their pointers once so that a step looks nothing up.
     private let operations: [BoundOperation]
@@ -15,7 +15,7 @@ public final class Executor: @unchecked Sendable {
     /// `arena`: memory to run in instead of a fresh arena of `layout.size` (validation borrows the idle training
     /// arena this way); it must hold at least `layout.size` bytes and must not be used by anything else meanwhile.
     // The executor is used from one thread (the trainer's); kernels parallelise inside themselves.
-    public init(graph: LayerGraph, layout: ArenaLayout, parameters: ParameterStore, arena: Arena? = nil) throws {
+    init(graph: LayerGraph, layout: ArenaLayout, parameters: ParameterStore, arena: Arena? = nil) throws {
         self.graph = graph
         self.layout = layout
         self.parameters = parameters
@@ -36,7 +36,7 @@ public final class Executor: @unchecked Sendable {
     /// Forward, loss and backward of one micro-batch: `image` is `(batch, x, y, z, c)` fp16 and `labels`
     /// `(batch, x, y, z)` class indices, as a `PatchBatch` holds them. Parameter gradients are added to the
     /// store's accumulators (so micro-batches accumulate); returns the loss.
-    public func trainStep(image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>) -> Double {
+    func trainStep(image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>) -> Double {
         precondition(graph.mode == .training, "trainStep needs a training graph")
         var value = 0.0
         for op in operations {
@@ -47,7 +47,7 @@ public final class Executor: @unchecked Sendable {
 
     /// Inference: class probabilities of a batch of windows, `image` `(batch, x, y, z, c)` fp16. Returns
     /// `(batch, x, y, z, classes)` fp32 inside the arena, valid until the next call.
-    public func forward(image: UnsafePointer<Float16>) -> UnsafePointer<Float> {
+    func forward(image: UnsafePointer<Float16>) -> UnsafePointer<Float> {
         precondition(graph.mode == .inference, "forward needs an inference graph")
         for op in operations {
             _ = run(op, image: image, labels: nil)

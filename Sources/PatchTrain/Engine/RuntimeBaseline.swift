@@ -1,8 +1,8 @@
 /// The fixed part of a training process's memory — Swift runtime, loaded libraries, code pages, OpenBLAS's
 /// per-thread buffers, the kernels' worker threads — measured, not guessed: run one step of a tiny network
 /// in this process and take its peak RSS minus everything that step's own plan counts.
-public enum RuntimeBaseline {
-    public static func measure() throws -> FixedMemory {
+enum RuntimeBaseline {
+    static func measure() throws -> FixedMemory {
         let configuration = UNetConfiguration(inputChannels: 1, classes: 2, baseFilters: 4, depth: 4, normalization: .batch)
         let patch = Extent3(16, 16, 16)
         let graph = LayerGraph(configuration: configuration, patch: patch, microBatch: 1)

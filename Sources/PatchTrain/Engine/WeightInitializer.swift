@@ -2,8 +2,8 @@
 /// reference `UNet3D` would: convolution weights and biases uniform in ±1/√fan_in (kaiming_uniform with
 /// a = √5), where fan_in = in × k³ for `Conv3d` and out × k³ for `ConvTranspose3d` (PyTorch reads fan_in
 /// off the weight's second axis); normalisation scale 1, shift 0; running mean 0, running variance 1.
-public enum WeightInitializer {
-    public static func initialize(_ store: ParameterStore, seed: UInt64) {
+enum WeightInitializer {
+    static func initialize(_ store: ParameterStore, seed: UInt64) {
         var generator = SeededGenerator(seed: seed, stream: 0x5EED_1417)
         for (i, spec) in store.specs.enumerated() {
             guard store.offsets[i] != nil else { continue }

@@ -1,13 +1,13 @@
 /// `weights.safetensors`: every `state_dict()` entry of the reference PyTorch `UNet3D`, with its name, shape and
 /// dtype (float32 parameters and running statistics, int64 `num_batches_tracked`), in PyTorch's layout, so that
 /// `UNet3D().load_state_dict(safetensors.torch.load_file(path))` works as it is.
-public enum WeightsFile {
-    public static func write(_ store: ParameterStore, to path: String) throws {
+enum WeightsFile {
+    static func write(_ store: ParameterStore, to path: String) throws {
         try write(store, to: try AtomicFile(path: path))
     }
 
     /// The same into any sink (a checkpoint's temporary folder, a test's failing disk).
-    public static func write(_ store: ParameterStore, to sink: any ByteSink) throws {
+    static func write(_ store: ParameterStore, to sink: any ByteSink) throws {
         let specs = store.specs
         try Safetensors.write(to: sink, tensors: specs.map { ($0.name, $0.elementType, $0.shape) },
                               metadata: ["format": "pt", "producer": "patchtrain"]) { i, write in
@@ -29,7 +29,7 @@ public enum WeightsFile {
     /// Loads every entry into `store`; the file must hold exactly the store's entries with the same shapes and dtypes.
     /// Tensors pass one at a time through the store's checkpoint scratch and each one's mapped pages are released
     /// after it, so loading holds one tensor beyond the store, never the file.
-    public static func read(_ path: String, into store: ParameterStore) throws {
+    static func read(_ path: String, into store: ParameterStore) throws {
         let reader = try Safetensors.Reader(path: path)
         let expected = Set(store.specs.map(\.name)), found = Set(reader.entries.keys)
         if let missing = expected.subtracting(found).sorted().first {

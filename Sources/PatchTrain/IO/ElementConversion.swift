@@ -1,9 +1,9 @@
 /// Widening of on-disk elements to `Float`, for any supported element type.
 /// Source pointers into mapped files need not be aligned for the element type, so loads are unaligned.
-public enum ElementConversion {
+enum ElementConversion {
     /// Converts `count` elements of `type` at `source` (consecutive, little-endian) to Float at `destination`.
     @inlinable
-    public static func toFloat(_ source: UnsafeRawPointer, type: ElementType, count: Int, into destination: UnsafeMutablePointer<Float>) {
+    static func toFloat(_ source: UnsafeRawPointer, type: ElementType, count: Int, into destination: UnsafeMutablePointer<Float>) {
         switch type {
         case .float32:
             // Contiguous float32 copy: memcpy is fastest and handles misalignment.
@@ -33,7 +33,7 @@ public enum ElementConversion {
 
     /// One element of `type` at byte offset `offset` of `source`, as Float.
     @inlinable
-    public static func element(_ source: UnsafeRawPointer, type: ElementType, at index: Int) -> Float {
+    static func element(_ source: UnsafeRawPointer, type: ElementType, at index: Int) -> Float {
         var value: Float = 0
         toFloat(source + index * type.byteSize, type: type, count: 1, into: &value)
         return value

@@ -8,13 +8,13 @@ import CZlib
 /// Decompresses a gzip file into a `ByteSink` through two fixed buffers, so memory stays bounded whatever
 /// the file's size. Concatenated gzip members (as `cat a.gz b.gz` makes) are decompressed one after another,
 /// as gzip itself does.
-public enum GzipDecompression {
+enum GzipDecompression {
     static let inputSize = 1 << 18
     static let outputSize = 1 << 20
 
     /// Decompresses `source` into `sink` (without committing it). A damaged or cut-short file is bad input
     /// and is reported against `source`.
-    public static func decompress(_ source: String, into sink: ByteSink) throws {
+    static func decompress(_ source: String, into sink: ByteSink) throws {
         let fd = try RegularFile.open(source).descriptor
         defer { close(fd) }
         // zlib keeps a pointer back to its stream and checks it, so the stream must not move: heap, not a local.

@@ -2,8 +2,8 @@ import CZlib
 
 /// Writes a gzip file (one member, zlib's deflate) atomically, compressing as bytes arrive so that memory
 /// stays at one bounded output buffer however large the file.
-public final class GzipFileWriter: ByteSink {
-    public let path: String
+final class GzipFileWriter: ByteSink {
+    let path: String
     private let file: AtomicFile
     private let stream: UnsafeMutablePointer<z_stream>
     private let output: UnsafeMutablePointer<UInt8>
@@ -12,7 +12,7 @@ public final class GzipFileWriter: ByteSink {
 
     /// Level 1 by default: label maps and probabilities are written after every inference, and the higher
     /// levels cost several times the time for a few percent of size on such data.
-    public init(path: String, level: Int32 = 1) throws {
+    init(path: String, level: Int32 = 1) throws {
         self.path = path
         file = try AtomicFile(path: path)
         // zlib keeps a pointer back to its stream and checks it, so the stream must not move: heap, not a local.
@@ -31,7 +31,7 @@ public final class GzipFileWriter: ByteSink {
         }
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         var offset = 0
         // avail_in is 32-bit: feed very large buffers in pieces.
@@ -45,7 +45,7 @@ public final class GzipFileWriter: ByteSink {
     }
 
     /// Finishes the gzip stream and makes the file visible under its name.
-    public func commit() throws {
+    func commit() throws {
         precondition(!finished, "GzipFileWriter committed twice")
         stream.pointee.next_in = nil
         stream.pointee.avail_in = 0
@@ -54,7 +54,7 @@ public final class GzipFileWriter: ByteSink {
         try file.commit()
     }
 
-    public func abandon() {
+    func abandon() {
         end()
         file.abandon()
     }

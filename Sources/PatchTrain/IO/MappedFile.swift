@@ -9,19 +9,19 @@ import Darwin
 /// Pages are faulted in only when read; `release` hands them back to the kernel (`madvise(MADV_DONTNEED)`),
 /// which for a read-only file mapping drops them from the process's RSS, so walking a thousand volumes
 /// costs only the pages of the patch being read, never the sum of the files.
-public final class MappedFile: @unchecked Sendable {
-    public let path: String
-    public let size: Int
+final class MappedFile: @unchecked Sendable {
+    let path: String
+    let size: Int
     /// Start of the mapping; nil for an empty file.
-    public let base: UnsafeRawPointer?
+    let base: UnsafeRawPointer?
     /// Device and inode of the file mapped, to tell the mapped file from one renamed over its name since.
     private let identity: (device: UInt64, inode: UInt64)
     /// The mapping's entry in `MappedRegions` (the SIGBUS guard); nil for an empty file or a full table.
     private var guardSlot: Int?
 
-    public static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
+    static let pageSize: Int = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    public init(path: String) throws {
+    init(path: String) throws {
         self.path = path
         let (fd, info) = try RegularFile.open(path)
         defer { close(fd) }
@@ -40,7 +40,7 @@ public final class MappedFile: @unchecked Sendable {
     }
 
     /// The bytes `[offset, offset + count)`, which must lie inside the file.
-    public func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer {
+    func bytes(at offset: Int, count: Int) -> UnsafeRawBufferPointer {
         precondition(offset >= 0 && count >= 0 && offset + count <= size, "read outside \(path)")
         guard let base else { return UnsafeRawBufferPointer(start: nil, count: 0) }
         return UnsafeRawBufferPointer(start: base + offset, count: count)
@@ -48,7 +48,7 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Drops the resident pages of `[offset, offset + count)` (widened to whole pages) from RSS.
     /// The data stays readable: a later read faults the pages in again from the page cache or disk.
-    public func release(offset: Int = 0, count: Int? = nil) {
+    func release(offset: Int = 0, count: Int? = nil) {
         guard let base else { return }
         let length = count ?? size - offset
         let start = (offset / MappedFile.pageSize) * MappedFile.pageSize
@@ -60,7 +60,7 @@ public final class MappedFile: @unchecked Sendable {
     /// Throws, naming `reportedPath` (the file as the user knows it), if the file on disk is now shorter than the
     /// mapping: its pages past the new end would fault with SIGBUS. Readers call it before each pass over a file;
     /// a file that shrinks during a pass is left to `MappedRegions`.
-    public func checkNotShortened(reportedPath: String) throws {
+    func checkNotShortened(reportedPath: String) throws {
         var info = stat()
         // Deleted, or another file renamed over the name: the mapping keeps the data it was opened with. Only the
         // same file truncated in place is a danger.

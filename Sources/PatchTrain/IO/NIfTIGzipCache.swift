@@ -7,12 +7,12 @@ import Darwin
 /// Decompressed copies of `.nii.gz` files, so they can be memory-mapped and read patch by patch at random
 /// like a plain `.nii`. Each file is decompressed once (streamed, bounded memory) into
 /// `<cache>/nifti/<key>.nii`, where the key changes whenever the source file is replaced or modified.
-public enum NIfTIGzipCache {
+enum NIfTIGzipCache {
     /// The path of the decompressed copy of `source`, made now if it does not exist yet.
     ///
     /// Several processes (or threads) opening the same file wait on a lock file beside the copy, so exactly
     /// one decompresses it; the copy is written atomically, so a reader never maps a half-written file.
-    public static func decompressedPath(for source: String, cacheFolder: String) throws -> String {
+    static func decompressedPath(for source: String, cacheFolder: String) throws -> String {
         let folder = try CacheFolder.ensure("nifti", in: cacheFolder)
         let key = CacheFolder.fileKey(source)
         let target = "\(folder)/\(key).nii"

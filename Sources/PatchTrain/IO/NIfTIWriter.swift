@@ -3,15 +3,15 @@
 /// The streaming form takes elements already in NIfTI order (x fastest) and little-endian; the static helpers
 /// take patchtrain's channel-last C-order arrays and transpose them slab by slab, so memory beyond the caller's
 /// array is one z-slice.
-public final class NIfTIWriter {
-    public let path: String
-    public let header: NIfTIHeader
+final class NIfTIWriter {
+    let path: String
+    let header: NIfTIHeader
     private let sink: ByteSink
     private let dataByteCount: Int
     private var written = 0
 
     /// Starts a file for `header` (which must have a supported datatype); the data must follow via `append`.
-    public init(path: String, header: NIfTIHeader) throws {
+    init(path: String, header: NIfTIHeader) throws {
         guard let type = header.elementType else {
             throw RuntimeFailure("\(path): cannot write NIfTI datatype code \(header.datatypeCode)")
         }
@@ -27,17 +27,17 @@ public final class NIfTIWriter {
     }
 
     /// Whether a name asks for gzip compression (`.nii.gz`, or any `.gz`).
-    public static func isGzipName(_ path: String) -> Bool { path.lowercased().hasSuffix(".gz") }
+    static func isGzipName(_ path: String) -> Bool { path.lowercased().hasSuffix(".gz") }
 
     /// Appends raw little-endian elements in NIfTI order.
-    public func append(raw bytes: UnsafeRawBufferPointer) throws {
+    func append(raw bytes: UnsafeRawBufferPointer) throws {
         precondition(written + bytes.count <= dataByteCount, "more data than the header's dims hold")
         try sink.write(bytes)
         written += bytes.count
     }
 
     /// Checks that every element was written, then makes the file visible under its name.
-    public func finish() throws {
+    func finish() throws {
         guard written == dataByteCount else {
             sink.abandon()
             throw RuntimeFailure("\(path): wrote \(written) of \(dataByteCount) data bytes")
@@ -46,11 +46,11 @@ public final class NIfTIWriter {
     }
 
     /// Gives up: nothing appears under `path`.
-    public func abandon() { sink.abandon() }
+    func abandon() { sink.abandon() }
 
     /// A header for a new volume of `shape` and `elementType`, in the same place as `reference` when given
     /// (voxel sizes, qform and sform copied), else at unit voxels with no orientation codes. Unscaled.
-    public static func header(shape: VolumeShape, elementType: ElementType, like reference: NIfTIHeader?) -> NIfTIHeader {
+    static func header(shape: VolumeShape, elementType: ElementType, like reference: NIfTIHeader?) -> NIfTIHeader {
         var header = NIfTIHeader(shape: shape, elementType: elementType)
         if let reference { header.copyGeometry(from: reference) }
         header.descrip = "patchtrain"
@@ -58,21 +58,21 @@ public final class NIfTIWriter {
     }
 
     /// Writes a label map given as `(x, y, z)` C-order UInt8 values.
-    public static func writeLabels(_ labels: UnsafeBufferPointer<UInt8>, shape: Extent3, like reference: NIfTIHeader?, to path: String) throws {
+    static func writeLabels(_ labels: UnsafeBufferPointer<UInt8>, shape: Extent3, like reference: NIfTIHeader?, to path: String) throws {
         try write(labels, shape: VolumeShape(x: shape.x, y: shape.y, z: shape.z), elementType: .uint8, like: reference, to: path)
     }
 
-    public static func writeLabels(_ labels: [UInt8], shape: Extent3, like reference: NIfTIHeader?, to path: String) throws {
+    static func writeLabels(_ labels: [UInt8], shape: Extent3, like reference: NIfTIHeader?, to path: String) throws {
         try labels.withUnsafeBufferPointer { try writeLabels($0, shape: shape, like: reference, to: path) }
     }
 
     /// Writes float32 values given as `(x, y, z)` or `(x, y, z, c)` C-order (e.g. class probabilities);
     /// channels become NIfTI's 4th dimension.
-    public static func writeFloats(_ values: UnsafeBufferPointer<Float>, shape: VolumeShape, like reference: NIfTIHeader?, to path: String) throws {
+    static func writeFloats(_ values: UnsafeBufferPointer<Float>, shape: VolumeShape, like reference: NIfTIHeader?, to path: String) throws {
         try write(values, shape: shape, elementType: .float32, like: reference, to: path)
     }
 
-    public static func writeFloats(_ values: [Float], shape: VolumeShape, like reference: NIfTIHeader?, to path: String) throws {
+    static func writeFloats(_ values: [Float], shape: VolumeShape, like reference: NIfTIHeader?, to path: String) throws {
         try values.withUnsafeBufferPointer { try writeFloats($0, shape: shape, like: reference, to: path) }
     }
 

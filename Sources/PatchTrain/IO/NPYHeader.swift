@@ -5,20 +5,20 @@ import Foundation
 /// Layout: magic `\x93NUMPY`, major and minor version bytes, header length (UInt16 for 1.0, UInt32 for 2.0/3.0,
 /// little-endian), then a Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (240, 240, 160, 1), }`
 /// padded with spaces and a newline so the data starts at a multiple of 64 bytes.
-public struct NPYHeader: Equatable, Sendable {
-    public var elementType: ElementType
-    public var shape: [Int]
-    public var fortranOrder: Bool
+struct NPYHeader: Equatable, Sendable {
+    var elementType: ElementType
+    var shape: [Int]
+    var fortranOrder: Bool
     /// Where the array's bytes start in the file.
-    public var dataOffset: Int
-    public var version: UInt8
+    var dataOffset: Int
+    var version: UInt8
 
-    public var elementCount: Int { shape.reduce(1, *) }
-    public var dataByteCount: Int { elementCount * elementType.byteSize }
+    var elementCount: Int { shape.reduce(1, *) }
+    var dataByteCount: Int { elementCount * elementType.byteSize }
 
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
 
-    public init(elementType: ElementType, shape: [Int], fortranOrder: Bool = false, dataOffset: Int = 0, version: UInt8 = 1) {
+    init(elementType: ElementType, shape: [Int], fortranOrder: Bool = false, dataOffset: Int = 0, version: UInt8 = 1) {
         self.elementType = elementType
         self.shape = shape
         self.fortranOrder = fortranOrder
@@ -27,7 +27,7 @@ public struct NPYHeader: Equatable, Sendable {
     }
 
     /// Parses the header at the start of `bytes`; `file` names the file in errors.
-    public init(parsing bytes: UnsafeRawBufferPointer, file: String) throws {
+    init(parsing bytes: UnsafeRawBufferPointer, file: String) throws {
         guard bytes.count >= 10 else { throw InputError(file, "not a .npy file (too short for a header)") }
         guard Array(bytes[0..<6]) == NPYHeader.magic else { throw InputError(file, "not a .npy file (wrong magic bytes)") }
         let major = bytes[6]
@@ -59,7 +59,7 @@ public struct NPYHeader: Equatable, Sendable {
     }
 
     /// The dtype string (`<f4`, `|u1`, ...) for an element type.
-    public static func descr(for type: ElementType) -> String {
+    static func descr(for type: ElementType) -> String {
         switch type {
         case .float32: return "<f4"
         case .float16: return "<f2"
@@ -149,7 +149,7 @@ public struct NPYHeader: Equatable, Sendable {
 
     /// The bytes of a header describing this array, padded so the data starts on a 64-byte boundary.
     /// Uses version 1.0 unless the dict does not fit its 16-bit length.
-    public func encoded() -> [UInt8] {
+    func encoded() -> [UInt8] {
         let shapeText: String
         switch shape.count {
         case 0: shapeText = "()"

@@ -3,15 +3,15 @@
 /// Shapes `(x, y, z)` and `(x, y, z, c)`. C order is read directly; Fortran order is read correctly too
 /// (element `(x, y, z, c)` sits at `x + X·(y + Y·(z + Z·c))`), only more slowly, since a box is then
 /// contiguous along x alone.
-public final class NPYVolume: VolumeSource, @unchecked Sendable {
-    public let path: String
-    public let header: NPYHeader
-    public let shape: VolumeShape
-    public var elementType: ElementType { header.elementType }
-    public var isXFastestOnDisk: Bool { header.fortranOrder }
+final class NPYVolume: VolumeSource, @unchecked Sendable {
+    let path: String
+    let header: NPYHeader
+    let shape: VolumeShape
+    var elementType: ElementType { header.elementType }
+    var isXFastestOnDisk: Bool { header.fortranOrder }
     private let file: MappedFile
 
-    public init(path: String) throws {
+    init(path: String) throws {
         let file = try MappedFile(path: path)
         let head = file.bytes(at: 0, count: min(file.size, 1 << 20))
         let header = try NPYHeader(parsing: head, file: path)
@@ -32,7 +32,7 @@ public final class NPYVolume: VolumeSource, @unchecked Sendable {
         self.shape = VolumeShape(x: s[0], y: s[1], z: s[2], channels: s.count == 4 ? s[3] : 1)
     }
 
-    public func read(_ box: Box3, into destination: UnsafeMutablePointer<Float>) {
+    func read(_ box: Box3, into destination: UnsafeMutablePointer<Float>) {
         precondition(box.isInside(shape.spatial), "box \(box) outside \(shape) in \(path)")
         guard box.size.volume > 0 else { return }
         let type = header.elementType
@@ -68,10 +68,10 @@ public final class NPYVolume: VolumeSource, @unchecked Sendable {
         }
     }
 
-    public func releasePages() { file.release() }
+    func releasePages() { file.release() }
 
-    public func checkUnchanged() throws { try file.checkNotShortened(reportedPath: path) }
+    func checkUnchanged() throws { try file.checkNotShortened(reportedPath: path) }
 
     /// The raw element bytes (after the header), for callers that read the native type directly.
-    public var rawData: UnsafeRawBufferPointer { file.bytes(at: header.dataOffset, count: header.dataByteCount) }
+    var rawData: UnsafeRawBufferPointer { file.bytes(at: header.dataOffset, count: header.dataByteCount) }
 }

@@ -2,13 +2,13 @@
 ///
 /// `NPYWriter` streams: open it with the full shape, append the elements in C order in as many pieces as suits
 /// the caller (a volume slab by slab), then `finish()`. A short or failed write leaves any previous file in place.
-public final class NPYWriter {
-    public let path: String
-    public let header: NPYHeader
+final class NPYWriter {
+    let path: String
+    let header: NPYHeader
     private let file: AtomicFile
     private var written = 0
 
-    public init(path: String, elementType: ElementType, shape: [Int]) throws {
+    init(path: String, elementType: ElementType, shape: [Int]) throws {
         self.path = path
         self.header = NPYHeader(elementType: elementType, shape: shape)
         self.file = try AtomicFile(path: path)
@@ -16,24 +16,24 @@ public final class NPYWriter {
     }
 
     /// Appends raw little-endian elements of the writer's type.
-    public func append(raw bytes: UnsafeRawBufferPointer) throws {
+    func append(raw bytes: UnsafeRawBufferPointer) throws {
         precondition(bytes.count % header.elementType.byteSize == 0, "partial element")
         precondition(written + bytes.count <= header.dataByteCount, "more data than the shape \(header.shape) holds")
         try file.write(bytes)
         written += bytes.count
     }
 
-    public func append<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>) throws {
+    func append<T: BitwiseCopyable>(_ values: UnsafeBufferPointer<T>) throws {
         precondition(MemoryLayout<T>.stride == header.elementType.byteSize, "element size mismatch")
         try append(raw: UnsafeRawBufferPointer(values))
     }
 
-    public func append<T: BitwiseCopyable>(_ values: [T]) throws {
+    func append<T: BitwiseCopyable>(_ values: [T]) throws {
         try values.withUnsafeBufferPointer { try append($0) }
     }
 
     /// Checks that every element was written, then makes the file visible under its name.
-    public func finish() throws {
+    func finish() throws {
         guard written == header.dataByteCount else {
             file.abandon()
             throw RuntimeFailure("\(path): wrote \(written) of \(header.dataByteCount) data bytes")
@@ -42,7 +42,7 @@ public final class NPYWriter {
     }
 
     /// Writes a whole array in one call.
-    public static func write<T: BitwiseCopyable>(_ values: [T], elementType: ElementType, shape: [Int], to path: String) throws {
+    static func write<T: BitwiseCopyable>(_ values: [T], elementType: ElementType, shape: [Int], to path: String) throws {
         precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
         let writer = try NPYWriter(path: path, elementType: elementType, shape: shape)
         try writer.append(values)

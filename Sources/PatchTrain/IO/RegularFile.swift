@@ -7,10 +7,10 @@ import Darwin
 
 /// Opening an input that must be a regular file. A FIFO, socket or device named like a volume or a JSON file is
 /// refused instead of read: opening a FIFO blocks until a writer appears, and reading a device never ends.
-public enum RegularFile {
+enum RegularFile {
     /// A descriptor open for reading (the caller closes it) and the file's size. `missing` is the problem reported
     /// when there is no such file.
-    public static func open(_ path: String, missing: String = "no such file") throws -> (descriptor: Int32, info: stat) {
+    static func open(_ path: String, missing: String = "no such file") throws -> (descriptor: Int32, info: stat) {
         // O_NONBLOCK makes open return at once for a FIFO, so the type check below can refuse it; for a regular file
         // the flag changes nothing.
         let fd = openFile(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
@@ -32,7 +32,7 @@ public enum RegularFile {
 
     /// The whole contents of a small file (JSON written by patchtrain or a manifest), refusing one over `limit` bytes
     /// rather than reading an arbitrarily large file into memory.
-    public static func contents(_ path: String, limit: Int = 64 << 20, missing: String = "no such file") throws -> Data {
+    static func contents(_ path: String, limit: Int = 64 << 20, missing: String = "no such file") throws -> Data {
         let (fd, info) = try open(path, missing: missing)
         defer { close(fd) }
         let size = Int(info.st_size)

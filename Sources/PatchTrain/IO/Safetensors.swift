@@ -4,13 +4,13 @@ import Foundation
 /// `{"dtype", "shape", "data_offsets": [begin, end]}` (offsets relative to the end of the header), an optional
 /// `"__metadata__"` map of strings, then the tensors' bytes. PyTorch users load it with
 /// `safetensors.torch.load_file(path)`.
-public enum Safetensors {
-    public struct Entry: Hashable, Sendable {
-        public let name: String
-        public let elementType: ElementType
-        public let shape: [Int]
+enum Safetensors {
+    struct Entry: Hashable, Sendable {
+        let name: String
+        let elementType: ElementType
+        let shape: [Int]
         /// Byte range inside the data section.
-        public let range: Range<Int>
+        let range: Range<Int>
     }
 
     static func dtypeName(_ type: ElementType) -> String {
@@ -35,14 +35,14 @@ public enum Safetensors {
 
     /// Writes tensors in the given order, atomically. `emit(i, write)` hands tensor i's raw little-endian bytes to
     /// `write` (in one or several pieces), so the file streams to disk without ever being built in memory.
-    public static func write(path: String, tensors: [(name: String, elementType: ElementType, shape: [Int])],
+    static func write(path: String, tensors: [(name: String, elementType: ElementType, shape: [Int])],
                              metadata: [String: String] = [:],
                              emit: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         try write(to: try AtomicFile(path: path), tensors: tensors, metadata: metadata, emit: emit)
     }
 
     /// The same, into any sink (committed at the end; abandoned if anything throws).
-    public static func write(to file: any ByteSink, tensors: [(name: String, elementType: ElementType, shape: [Int])],
+    static func write(to file: any ByteSink, tensors: [(name: String, elementType: ElementType, shape: [Int])],
                              metadata: [String: String] = [:],
                              emit: (Int, (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         var committed = false
@@ -75,14 +75,14 @@ public enum Safetensors {
     }
 
     /// A safetensors file mapped read-only.
-    public final class Reader: @unchecked Sendable {
-        public let path: String
-        public let entries: [String: Entry]
-        public let metadata: [String: String]
+    final class Reader: @unchecked Sendable {
+        let path: String
+        let entries: [String: Entry]
+        let metadata: [String: String]
         private let file: MappedFile
         private let dataStart: Int
 
-        public init(path: String) throws {
+        init(path: String) throws {
             file = try MappedFile(path: path)
             self.path = path
             guard file.size >= 8 else { throw InputError(path, "not a safetensors file (too short)") }
@@ -123,13 +123,13 @@ public enum Safetensors {
         }
 
         /// The raw bytes of a tensor.
-        public func bytes(of entry: Entry) -> UnsafeRawBufferPointer {
+        func bytes(of entry: Entry) -> UnsafeRawBufferPointer {
             file.bytes(at: dataStart + entry.range.lowerBound, count: entry.range.count)
         }
 
         /// Gives the pages of a tensor read so far back to the kernel, so reading a whole file tensor by tensor
         /// holds one tensor's pages at a time, not the file's.
-        public func release(_ entry: Entry) {
+        func release(_ entry: Entry) {
             file.release(offset: dataStart + entry.range.lowerBound, count: entry.range.count)
         }
     }

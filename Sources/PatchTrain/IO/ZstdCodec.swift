@@ -3,16 +3,16 @@ import CZstd
 /// Whole-buffer zstd compression for the small derived files patchtrain keeps (the foreground indexes; a
 /// checkpoint's optimizer state, which is large, streams through `ZstdStream` instead). Frames always record their decompressed size, so decompression allocates
 /// exactly once and can refuse absurd sizes before allocating.
-public enum ZstdCodec {
+enum ZstdCodec {
     /// zstd's default level: fast, and plenty for sorted index deltas.
-    public static let defaultLevel: Int32 = 3
+    static let defaultLevel: Int32 = 3
 
     // `ZSTD_CONTENTSIZE_UNKNOWN` / `_ERROR` are `(0ULL - 1)` / `(0ULL - 2)` macros Swift does not import.
     private static let contentSizeUnknown = UInt64.max
     private static let contentSizeError = UInt64.max - 1
 
     /// Compresses `bytes` into one zstd frame.
-    public static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws -> [UInt8] {
+    static func compress(_ bytes: UnsafeRawBufferPointer, level: Int32 = defaultLevel) throws -> [UInt8] {
         let bound = ZSTD_compressBound(bytes.count)
         if ZSTD_isError(bound) != 0 {
             throw RuntimeFailure("zstd: cannot compress \(bytes.count) bytes (\(errorName(bound)))")
@@ -33,13 +33,13 @@ public enum ZstdCodec {
         return out
     }
 
-    public static func compress(_ bytes: [UInt8], level: Int32 = defaultLevel) throws -> [UInt8] {
+    static func compress(_ bytes: [UInt8], level: Int32 = defaultLevel) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try compress($0, level: level) }
     }
 
     /// Decompresses one zstd frame. `source` names the file the bytes came from, for the error;
     /// frames claiming more than `maximumSize` bytes are refused as corrupt rather than allocated.
-    public static func decompress(_ bytes: UnsafeRawBufferPointer, source: String, maximumSize: Int = 1 << 32) throws -> [UInt8] {
+    static func decompress(_ bytes: UnsafeRawBufferPointer, source: String, maximumSize: Int = 1 << 32) throws -> [UInt8] {
         let declared = ZSTD_getFrameContentSize(bytes.baseAddress, bytes.count)
         if declared == contentSizeError {
             throw InputError(source, "not zstd-compressed data")
@@ -71,7 +71,7 @@ public enum ZstdCodec {
         return out
     }
 
-    public static func decompress(_ bytes: [UInt8], source: String, maximumSize: Int = 1 << 32) throws -> [UInt8] {
+    static func decompress(_ bytes: [UInt8], source: String, maximumSize: Int = 1 << 32) throws -> [UInt8] {
         try bytes.withUnsafeBytes { try decompress($0, source: source, maximumSize: maximumSize) }
     }
 

@@ -13,8 +13,8 @@ import CZstd
 /// Parameters are fixed rather than taken from a level so the workspace size is known up front: level 1's fast
 /// strategy with a 128 KiB window. Adam's moments are fp32 noise to a compressor (they shrink by the exponent
 /// bytes' redundancy, a few percent to a third), so a larger window or a slower strategy would buy nothing.
-public enum ZstdStreaming {
-    public static let windowLog: UInt32 = 17
+enum ZstdStreaming {
+    static let windowLog: UInt32 = 17
 
     static var parameters: ZSTD_compressionParameters {
         var p = ZSTD_getCParams(1, 0, 0)
@@ -25,7 +25,7 @@ public enum ZstdStreaming {
     }
 
     /// Bytes of the workspace either context needs (the larger of the two; a checkpoint never runs both at once).
-    public static var workspaceBytes: Int {
+    static var workspaceBytes: Int {
         max(ZSTD_estimateCStreamSize_usingCParams(parameters), ZSTD_estimateDStreamSize(1 << Int(windowLog)))
     }
 
@@ -38,7 +38,7 @@ public enum ZstdStreaming {
 
 /// Compresses a stream of known total size into one zstd frame (content size and checksum recorded), handing
 /// each compressed piece to `emit` as the output buffer fills.
-public final class ZstdStreamWriter {
+final class ZstdStreamWriter {
     private let context: OpaquePointer
     private let output: UnsafeMutableRawBufferPointer
     private let emit: (UnsafeRawBufferPointer) throws -> Void
@@ -46,7 +46,7 @@ public final class ZstdStreamWriter {
     private var consumed = 0
 
     /// `workspace` must hold `ZstdStreaming.workspaceBytes`; `output` is any non-empty buffer (larger is fewer writes).
-    public init(workspace: UnsafeMutableRawBufferPointer, output: UnsafeMutableRawBufferPointer, totalBytes: Int,
+    init(workspace: UnsafeMutableRawBufferPointer, output: UnsafeMutableRawBufferPointer, totalBytes: Int,
                 emit: @escaping (UnsafeRawBufferPointer) throws -> Void) throws {
         precondition(workspace.count >= ZstdStreaming.workspaceBytes && output.count > 0, "zstd buffers too small")
         guard let context = ZSTD_initStaticCCtx(workspace.baseAddress, workspace.count) else {
@@ -69,7 +69,7 @@ public final class ZstdStreamWriter {
         try ZstdStreaming.check(ZSTD_CCtx_setPledgedSrcSize(context, UInt64(totalBytes)), "pledging the size")
     }
 
-    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+    func write(_ bytes: UnsafeRawBufferPointer) throws {
         guard bytes.count > 0 else { return }
         consumed += bytes.count
         precondition(consumed <= pledged, "zstd stream: more bytes than pledged")
@@ -80,7 +80,7 @@ public final class ZstdStreamWriter {
     }
 
     /// Ends the frame: everything left in the context is compressed and emitted.
-    public func finish() throws {
+    func finish() throws {
         precondition(consumed == pledged, "zstd stream: \(consumed) bytes of \(pledged) pledged")
         var input = ZSTD_inBuffer(src: nil, size: 0, pos: 0)
         while try step(&input, ZSTD_e_end) != 0 {}
@@ -100,8 +100,8 @@ public final class ZstdStreamWriter {
 /// Decompresses one zstd frame from a file through a fixed input buffer, into exactly the pieces the caller asks
 /// for. Damage is reported against the file: not zstd, corrupt (the frame checksum is checked at the end), cut
 /// short, or longer than the caller expected.
-public final class ZstdStreamReader {
-    public let path: String
+final class ZstdStreamReader {
+    let path: String
     private let context: OpaquePointer
     private let buffer: UnsafeMutableRawBufferPointer
     private var input: ZSTD_inBuffer
@@ -111,7 +111,7 @@ public final class ZstdStreamReader {
     private var remainingHint = 1
 
     /// Opens `path`; `workspace` must hold `ZstdStreaming.workspaceBytes`, `input` is the read buffer.
-    public init(path: String, workspace: UnsafeMutableRawBufferPointer, input: UnsafeMutableRawBufferPointer) throws {
+    init(path: String, workspace: UnsafeMutableRawBufferPointer, input: UnsafeMutableRawBufferPointer) throws {
         precondition(workspace.count >= ZstdStreaming.workspaceBytes && input.count > 0, "zstd buffers too small")
         self.path = path
         fd = try RegularFile.open(path, missing: "missing").descriptor
@@ -133,7 +133,7 @@ public final class ZstdStreamReader {
     deinit { if fd >= 0 { close(fd) } }
 
     /// Fills `destination` completely with the next decompressed bytes.
-    public func read(into destination: UnsafeMutableRawBufferPointer) throws {
+    func read(into destination: UnsafeMutableRawBufferPointer) throws {
         var out = ZSTD_outBuffer(dst: destination.baseAddress, size: destination.count, pos: 0)
         while out.pos < out.size {
             if remainingHint == 0 {
@@ -147,7 +147,7 @@ public final class ZstdStreamReader {
     /// Decompresses the whole frame, overwriting `buffer` again and again, then `finish()`es: a pass that checks
     /// the file's integrity (its checksum covers every byte) before anything it holds is used. Returns the size.
     @discardableResult
-    public func verifyToEnd(using buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    func verifyToEnd(using buffer: UnsafeMutableRawBufferPointer) throws -> Int {
         var total = 0
         while remainingHint != 0 {
             var out = ZSTD_outBuffer(dst: buffer.baseAddress, size: buffer.count, pos: 0)
@@ -162,7 +162,7 @@ public final class ZstdStreamReader {
     }
 
     /// Checks that the frame ends here: its checksum verified and nothing after it.
-    public func finish() throws {
+    func finish() throws {
         var spare: UInt64 = 0
         try withUnsafeMutableBytes(of: &spare) { spare in
             var out = ZSTD_outBuffer(dst: spare.baseAddress, size: spare.count, pos: 0)

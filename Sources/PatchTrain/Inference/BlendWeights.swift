@@ -5,14 +5,14 @@ import Foundation
 /// Both blends are separable, `w(i, j, k) = wx(i)·wy(j)·wz(k)`, and the windows form a grid, so the total weight
 /// a voxel receives is `Sx(x)·Sy(y)·Sz(z)` with `S(p) = Σ over starts s of w(p − s)`. Normalising therefore needs
 /// three short arrays instead of a whole-volume weight accumulator.
-public struct BlendWeights: Sendable {
-    public let mode: BlendMode
+struct BlendWeights: Sendable {
+    let mode: BlendMode
     /// `axis[a][i]`: the weight of offset `i` inside the window along axis `a`; every value is > 0.
-    public let axis: [[Float]]
+    let axis: [[Float]]
     /// `coverage[a][p]`: the summed weight that plane `p` of the volume receives along axis `a`; every value is > 0.
-    public let coverage: [[Float]]
+    let coverage: [[Float]]
 
-    public init(mode: BlendMode, windowing: SlidingWindow) {
+    init(mode: BlendMode, windowing: SlidingWindow) {
         self.mode = mode
         let axis = (0..<3).map { BlendWeights.weights(mode: mode, length: windowing.window[$0]) }
         self.axis = axis

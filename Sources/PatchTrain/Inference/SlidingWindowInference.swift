@@ -1,9 +1,9 @@
 /// Sliding-window inference under an `InferencePlan`: windows read from the volume (zero-padded past its border),
 /// the forward-only graph on the executor, the probabilities stitched by the `Stitcher`, and finished x-planes
 /// handed to the caller as they become final. Everything of size is allocated once, here, as the plan counts it.
-public final class SlidingWindowInference {
-    public let plan: InferencePlan
-    public let graph: LayerGraph
+final class SlidingWindowInference {
+    let plan: InferencePlan
+    let graph: LayerGraph
     private let executor: Executor
     private let reader: VolumeWindowReader
     private let input: UnsafeMutablePointer<Float16>
@@ -12,11 +12,11 @@ public final class SlidingWindowInference {
 
     /// Memory a caller lends: an arena for the forward pass, and room for the stitching slab and the input batch
     /// (validation during training lends the idle training arena). Anything not lent is allocated.
-    public struct Loan {
-        public var arena: Arena?
-        public var slab: UnsafeMutableRawPointer?
-        public var input: UnsafeMutablePointer<Float16>?
-        public init(arena: Arena? = nil, slab: UnsafeMutableRawPointer? = nil, input: UnsafeMutablePointer<Float16>? = nil) {
+    struct Loan {
+        var arena: Arena?
+        var slab: UnsafeMutableRawPointer?
+        var input: UnsafeMutablePointer<Float16>?
+        init(arena: Arena? = nil, slab: UnsafeMutableRawPointer? = nil, input: UnsafeMutablePointer<Float16>? = nil) {
             self.arena = arena
             self.slab = slab
             self.input = input
@@ -24,7 +24,7 @@ public final class SlidingWindowInference {
     }
 
     /// `parameters` must hold the weights of `plan.configuration` (they are read, never written).
-    public init(plan: InferencePlan, parameters: ParameterStore, loan: Loan = Loan()) throws {
+    init(plan: InferencePlan, parameters: ParameterStore, loan: Loan = Loan()) throws {
         self.plan = plan
         graph = LayerGraph(configuration: plan.configuration, patch: plan.window, microBatch: plan.windowsPerBatch, mode: .inference)
         executor = try Executor(graph: graph, layout: ArenaLayout(graph: graph), parameters: parameters, arena: loan.arena)
@@ -46,7 +46,7 @@ public final class SlidingWindowInference {
     /// Infers one volume, which must have the plan's channels and fit within the plan's volume on every axis.
     /// `plane(x, probabilities)` receives each x-plane once, in order, as `(y, z, classes)` fp32 probabilities
     /// (the callee may overwrite them); `progress(done, total)` counts network passes.
-    public func infer(_ image: any VolumeSource, plane: (Int, UnsafeMutablePointer<Float>) throws -> Void,
+    func infer(_ image: any VolumeSource, plane: (Int, UnsafeMutablePointer<Float>) throws -> Void,
                       progress: (Int, Int) -> Void = { _, _ in }) throws {
         let extent = image.shape.spatial
         precondition((0..<3).allSatisfy { extent[$0] <= plan.volume[$0] }, "\(image.path): \(extent) exceeds the planned \(plan.volume)")

@@ -7,20 +7,20 @@ import Foundation
 /// the next row's start can receive nothing more: they are divided by their total weight (see `BlendWeights`),
 /// handed to the caller — which writes them out — and the slab slides on. The accumulators therefore never grow
 /// with the volume's x extent, and no whole-volume weight map exists at all.
-public final class Stitcher {
-    public let windowing: SlidingWindow
-    public let classes: Int
-    public let blend: BlendWeights
+final class Stitcher {
+    let windowing: SlidingWindow
+    let classes: Int
+    let blend: BlendWeights
     private let slab: UnsafeMutablePointer<Float>
     private let ownsSlab: Bool
     private let planeFloats: Int
     /// The x of the slab's first plane, and the row being accumulated.
     private var slabStart = 0
-    public private(set) var row = 0
+    private(set) var row = 0
 
     /// `storage`: memory for the slab (at least `InferenceMemory.stitchSlabBytes`), for a caller that has it to lend; otherwise the
     /// stitcher allocates its own.
-    public init(windowing: SlidingWindow, classes: Int, blend: BlendMode, storage: UnsafeMutableRawPointer? = nil) {
+    init(windowing: SlidingWindow, classes: Int, blend: BlendMode, storage: UnsafeMutableRawPointer? = nil) {
         self.windowing = windowing
         self.classes = classes
         self.blend = BlendWeights(mode: blend, windowing: windowing)
@@ -38,11 +38,11 @@ public final class Stitcher {
 
     deinit { if ownsSlab { slab.deallocate() } }
 
-    public var isFinished: Bool { row == windowing.rows.count }
+    var isFinished: Bool { row == windowing.rows.count }
 
     /// The label of each of `count` voxels of `(voxel, classes)` probabilities: the most probable class, the lowest
     /// on ties. What every consumer of finished planes (output files, validation) takes.
-    public static func labels(of probabilities: UnsafePointer<Float>, classes: Int, count: Int,
+    static func labels(of probabilities: UnsafePointer<Float>, classes: Int, count: Int,
                               into labels: UnsafeMutablePointer<UInt8>) {
         for v in 0..<count {
             let p = probabilities + v * classes
@@ -56,7 +56,7 @@ public final class Stitcher {
     /// window, as the network produced it for the input mirrored along `mirrored` (it is read back mirrored, so it
     /// lands unmirrored), scaled by `scale` (1/8 for each of the eight test-time mirrorings). Voxels past the
     /// volume's border (padding) are dropped.
-    public func add(_ probabilities: UnsafePointer<Float>, at origin: Extent3, mirrored: MirrorAxes = [], scale: Float = 1) {
+    func add(_ probabilities: UnsafePointer<Float>, at origin: Extent3, mirrored: MirrorAxes = [], scale: Float = 1) {
         precondition(!isFinished && origin.x == windowing.rows[row], "window \(origin) is not in row \(row)")
         let w = windowing.window, v = windowing.volume, c = classes
         let (ax, ay, az) = (blend.axis[0], blend.axis[1], blend.axis[2])
@@ -84,7 +84,7 @@ public final class Stitcher {
     /// Ends the current row: every plane that no later window reaches is normalised to probabilities and handed to
     /// `emit(x, plane)` in increasing x, `plane` being `(y, z, classes)` C-order, valid during the call (the callee
     /// may overwrite it). Then the slab slides to the next row.
-    public func finishRow(_ emit: (Int, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
+    func finishRow(_ emit: (Int, UnsafeMutablePointer<Float>) throws -> Void) rethrows {
         precondition(!isFinished, "every row is already finished")
         let v = windowing.volume, c = classes
         let done = windowing.finishedPlanes(afterRow: row)

@@ -2,12 +2,12 @@
 /// Float by the volume, narrowed to fp16 here), zeros past the border — the same values training patches hold.
 /// Reads one x-slab at a time, and gives the file's pages back every few planes, so neither scratch nor mapped
 /// pages grow with the window (see `PageWindow`).
-public final class VolumeWindowReader {
-    public let window: Extent3
-    public let channels: Int
+final class VolumeWindowReader {
+    let window: Extent3
+    let channels: Int
     private let scratch: UnsafeMutablePointer<Float>
 
-    public init(window: Extent3, channels: Int) {
+    init(window: Extent3, channels: Int) {
         self.window = window
         self.channels = channels
         let count = window.y * window.z * channels
@@ -19,7 +19,7 @@ public final class VolumeWindowReader {
 
     /// Fills `destination` (`window.volume × channels` fp16, `(x, y, z, c)`) with the window at `origin`. Throws
     /// `InputError` naming the file and voxel when a value is NaN or infinite (it would poison every window near it).
-    public func read(_ volume: any VolumeSource, origin: Extent3, into destination: UnsafeMutablePointer<Float16>) throws {
+    func read(_ volume: any VolumeSource, origin: Extent3, into destination: UnsafeMutablePointer<Float16>) throws {
         precondition(volume.shape.channels == channels, "\(volume.path): \(volume.shape.channels) channels, expected \(channels)")
         let box = Box3(origin: origin, size: window)
         let total = window.volume * channels

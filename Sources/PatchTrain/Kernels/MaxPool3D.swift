@@ -3,29 +3,29 @@
 /// The input is usually a fused block's raw output read through its normalised ReLU: the pool applies the map
 /// while reading, so neither the activation nor an argmax mask is stored. The backward pass re-reads the input
 /// and recomputes which of the 8 voxels won (the first in `[dx][dy][dz]` order on ties, as PyTorch does).
-public struct MaxPool3D: Sendable {
-    public let batch: Int
+struct MaxPool3D: Sendable {
+    let batch: Int
     /// The input extent; the output is half of it on each axis.
-    public let inputExtent: Extent3
-    public let channels: Int
+    let inputExtent: Extent3
+    let channels: Int
 
-    public init(batch: Int, inputExtent: Extent3, channels: Int) {
+    init(batch: Int, inputExtent: Extent3, channels: Int) {
         precondition(inputExtent.x % 2 == 0 && inputExtent.y % 2 == 0 && inputExtent.z % 2 == 0, "odd pooling input")
         self.batch = batch
         self.inputExtent = inputExtent
         self.channels = channels
     }
 
-    public var outputExtent: Extent3 { Extent3(inputExtent.x / 2, inputExtent.y / 2, inputExtent.z / 2) }
+    var outputExtent: Extent3 { Extent3(inputExtent.x / 2, inputExtent.y / 2, inputExtent.z / 2) }
 
     /// Four input z-rows, their gradients, and one output z-row, in fp32.
-    public var workspaceFloats: Int { 8 * inputExtent.z * channels + outputExtent.z * channels }
+    var workspaceFloats: Int { 8 * inputExtent.z * channels + outputExtent.z * channels }
 
-    public static func workspaceBytes(inputExtent: Extent3, channels: Int) -> Int {
+    static func workspaceBytes(inputExtent: Extent3, channels: Int) -> Int {
         MaxPool3D(batch: 1, inputExtent: inputExtent, channels: channels).workspaceFloats * 4
     }
 
-    public func forward(source: ActivationSource, output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
+    func forward(source: ActivationSource, output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputExtent)
         check(output, outputExtent)
         let c = channels, zIn = inputExtent.z, zOut = outputExtent.z
@@ -48,7 +48,7 @@ public struct MaxPool3D: Sendable {
     }
 
     /// Routes each output gradient to its window's maximum; writes (or adds to) the input gradient.
-    public func backward(source: ActivationSource, outputGradient: ActivationTensor, inputGradient: ActivationTensor,
+    func backward(source: ActivationSource, outputGradient: ActivationTensor, inputGradient: ActivationTensor,
                          accumulate: Bool = false, workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputExtent)
         check(outputGradient, outputExtent)

@@ -2,14 +2,14 @@
 ///
 /// Voxels are independent, so tiles are plain runs of voxels: `[voxels × Cin] · [Cin × Cout]`.
 /// Weights are fp32 `[ci][co]` (PyTorch's `Conv3d.weight` `(co, ci, 1, 1, 1)` transposed).
-public struct PointwiseConvolution3D: Sendable {
-    public let batch: Int
-    public let extent: Extent3
-    public let inputChannels: Int
-    public let outputChannels: Int
-    public let voxelsPerTile: Int
+struct PointwiseConvolution3D: Sendable {
+    let batch: Int
+    let extent: Extent3
+    let inputChannels: Int
+    let outputChannels: Int
+    let voxelsPerTile: Int
 
-    public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
+    init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
         self.batch = batch
         self.extent = extent
@@ -19,16 +19,16 @@ public struct PointwiseConvolution3D: Sendable {
         voxelsPerTile = min(extent.volume, max(1, tileFloats / (inputChannels + outputChannels)))
     }
 
-    public var weightCount: Int { inputChannels * outputChannels }
-    public var workspaceFloats: Int { voxelsPerTile * (inputChannels + outputChannels) }
+    var weightCount: Int { inputChannels * outputChannels }
+    var workspaceFloats: Int { voxelsPerTile * (inputChannels + outputChannels) }
 
-    public static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
+    static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                                       tileFloats: Int = ConvolutionPlan.defaultTileFloats) -> Int {
         PointwiseConvolution3D(batch: batch, extent: extent, inputChannels: inputChannels,
                                outputChannels: outputChannels, tileFloats: tileFloats).workspaceFloats * 4
     }
 
-    public func forward(source: ActivationSource, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    func forward(source: ActivationSource, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                         output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputChannels)
         check(output, outputChannels)
@@ -42,7 +42,7 @@ public struct PointwiseConvolution3D: Sendable {
         }
     }
 
-    public func backwardInput(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
+    func backwardInput(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
                               inputGradient: ActivationTensor, accumulate: Bool = false,
                               workspace: UnsafeMutableRawPointer) {
         check(outputGradient, outputChannels)
@@ -58,7 +58,7 @@ public struct PointwiseConvolution3D: Sendable {
     }
 
     /// Adds the weight (`[ci][co]`) and bias gradients.
-    public func backwardWeights(source: ActivationSource, outputGradient: ActivationTensor,
+    func backwardWeights(source: ActivationSource, outputGradient: ActivationTensor,
                                 weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
                                 workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputChannels)

@@ -3,14 +3,14 @@
 /// Each input voxel v feeds exactly the eight output voxels `2v + (a, b, c)`, so the layer is one GEMM per tile of
 /// input z-rows: `[voxels × Cin] · [Cin × 8·Cout]`, whose result rows are scattered as four output z-row pieces.
 /// Weights are fp32 `[ci][a][b][c][co]` (`TransposedConvolutionWeights` converts PyTorch's `(ci, co, a, b, c)`).
-public struct TransposedConvolution3D: Sendable {
-    public let batch: Int
-    public let inputExtent: Extent3
-    public let inputChannels: Int
-    public let outputChannels: Int
-    public let rowsPerTile: Int
+struct TransposedConvolution3D: Sendable {
+    let batch: Int
+    let inputExtent: Extent3
+    let inputChannels: Int
+    let outputChannels: Int
+    let rowsPerTile: Int
 
-    public init(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
+    init(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
         self.batch = batch
         self.inputExtent = inputExtent
@@ -20,20 +20,20 @@ public struct TransposedConvolution3D: Sendable {
         rowsPerTile = min(rows, max(1, tileFloats / (inputExtent.z * (inputChannels + 8 * outputChannels))))
     }
 
-    public var outputExtent: Extent3 { Extent3(2 * inputExtent.x, 2 * inputExtent.y, 2 * inputExtent.z) }
-    public var weightCount: Int { inputChannels * 8 * outputChannels }
+    var outputExtent: Extent3 { Extent3(2 * inputExtent.x, 2 * inputExtent.y, 2 * inputExtent.z) }
+    var weightCount: Int { inputChannels * 8 * outputChannels }
     var rows: Int { batch * inputExtent.x * inputExtent.y }
 
     /// An input tile `[voxels × Cin]` and an output-side tile `[voxels × 8·Cout]`, fp32.
-    public var workspaceFloats: Int { rowsPerTile * inputExtent.z * (inputChannels + 8 * outputChannels) }
+    var workspaceFloats: Int { rowsPerTile * inputExtent.z * (inputChannels + 8 * outputChannels) }
 
-    public static func workspaceBytes(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
+    static func workspaceBytes(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
                                       tileFloats: Int = ConvolutionPlan.defaultTileFloats) -> Int {
         TransposedConvolution3D(batch: batch, inputExtent: inputExtent, inputChannels: inputChannels,
                                 outputChannels: outputChannels, tileFloats: tileFloats).workspaceFloats * 4
     }
 
-    public func forward(source: ActivationSource, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+    func forward(source: ActivationSource, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                         output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputExtent, inputChannels)
         check(output, outputExtent, outputChannels)
@@ -53,7 +53,7 @@ public struct TransposedConvolution3D: Sendable {
     }
 
     /// Gradient with respect to the input (the source's activation), written or added.
-    public func backwardInput(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
+    func backwardInput(outputGradient: ActivationTensor, weights: UnsafePointer<Float>,
                               inputGradient: ActivationTensor, accumulate: Bool = false,
                               workspace: UnsafeMutableRawPointer) {
         check(outputGradient, outputExtent, outputChannels)
@@ -71,7 +71,7 @@ public struct TransposedConvolution3D: Sendable {
     }
 
     /// Adds the weight and bias gradients to `weightGradient` (`[ci][a][b][c][co]`) and `biasGradient`.
-    public func backwardWeights(source: ActivationSource, outputGradient: ActivationTensor,
+    func backwardWeights(source: ActivationSource, outputGradient: ActivationTensor,
                                 weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
                                 workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputExtent, inputChannels)
@@ -137,18 +137,18 @@ public struct TransposedConvolution3D: Sendable {
 }
 
 /// Conversion between PyTorch's `ConvTranspose3d.weight` `(ci, co, a, b, c)` and patchtrain's `[ci][a][b][c][co]`.
-public enum TransposedConvolutionWeights {
+enum TransposedConvolutionWeights {
     /// PyTorch `(ci, co, t)` → kernel `[ci][t][co]`, into caller-owned memory.
-    public static func fromTorch(_ torch: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, inputChannels cin: Int, outputChannels cout: Int) {
+    static func fromTorch(_ torch: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, inputChannels cin: Int, outputChannels cout: Int) {
         for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * 8 + t) * cout + co] = torch[(ci * cout + co) * 8 + t] } } }
     }
 
     /// Kernel `[ci][t][co]` → PyTorch `(ci, co, t)`, into caller-owned memory.
-    public static func toTorch(_ weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, inputChannels cin: Int, outputChannels cout: Int) {
+    static func toTorch(_ weights: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, inputChannels cin: Int, outputChannels cout: Int) {
         for ci in 0..<cin { for co in 0..<cout { for t in 0..<8 { out[(ci * cout + co) * 8 + t] = weights[(ci * 8 + t) * cout + co] } } }
     }
 
-    public static func fromTorch(_ torch: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
+    static func fromTorch(_ torch: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
         precondition(torch.count == cin * cout * 8)
         return [Float](unsafeUninitializedCapacity: torch.count) { out, count in
             fromTorch(torch, into: out.baseAddress!, inputChannels: cin, outputChannels: cout)
@@ -156,7 +156,7 @@ public enum TransposedConvolutionWeights {
         }
     }
 
-    public static func toTorch(_ weights: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
+    static func toTorch(_ weights: [Float], inputChannels cin: Int, outputChannels cout: Int) -> [Float] {
         precondition(weights.count == cin * cout * 8)
         return [Float](unsafeUninitializedCapacity: weights.count) { out, count in
             toTorch(weights, into: out.baseAddress!, inputChannels: cin, outputChannels: cout)

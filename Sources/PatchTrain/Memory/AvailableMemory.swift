@@ -2,14 +2,14 @@ import Foundation
 
 /// The memory this process may use when the user names no budget: the cgroup's limit when one is set
 /// (containers, systemd slices), else the kernel's MemAvailable estimate.
-public enum AvailableMemory {
-    public struct Reading: Sendable {
-        public let bytes: Int
+enum AvailableMemory {
+    struct Reading: Sendable {
+        let bytes: Int
         /// Where the figure came from, for the report.
-        public let source: String
+        let source: String
     }
 
-    public static func read() -> Reading? {
+    static func read() -> Reading? {
         if let limit = cgroupLimit() { return limit }
         guard let text = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8) else { return nil }
         for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {

@@ -5,16 +5,16 @@
 /// voxel-planes, 2 of 224 with 448). So the planner walks windows from the cheapest cover to the dearest and takes
 /// the first that fits, the larger window among equal costs. On each axis only the smallest edge that gives each
 /// window count is a candidate: any larger edge with the same count costs more and needs more memory.
-public struct InferencePlanner: Sendable {
-    public var configuration: UNetConfiguration
-    public var volume: Extent3
-    public var overlap: Double
-    public var blend: BlendMode
-    public var mirroring: Bool
-    public var output: InferenceOutput
-    public var fixed: FixedMemory
+struct InferencePlanner: Sendable {
+    var configuration: UNetConfiguration
+    var volume: Extent3
+    var overlap: Double
+    var blend: BlendMode
+    var mirroring: Bool
+    var output: InferenceOutput
+    var fixed: FixedMemory
 
-    public init(configuration: UNetConfiguration, volume: Extent3, overlap: Double = 0.5, blend: BlendMode = .gaussian,
+    init(configuration: UNetConfiguration, volume: Extent3, overlap: Double = 0.5, blend: BlendMode = .gaussian,
                 mirroring: Bool = false, output: InferenceOutput, fixed: FixedMemory) {
         self.configuration = configuration
         self.volume = volume
@@ -26,7 +26,7 @@ public struct InferencePlanner: Sendable {
     }
 
     /// The plan of one setting, whether or not it fits `budget`.
-    public func plan(window: Extent3, windowsPerBatch: Int = 1, budget: Int) -> InferencePlan {
+    func plan(window: Extent3, windowsPerBatch: Int = 1, budget: Int) -> InferencePlan {
         let graph = LayerGraph(configuration: configuration, patch: window, microBatch: windowsPerBatch, mode: .inference)
         let layout = ArenaLayout(graph: graph)
         let windowing = SlidingWindow(volume: volume, window: window, overlap: overlap)
@@ -48,14 +48,14 @@ public struct InferencePlanner: Sendable {
                              fixed: fixed, memory: memory, flopsPerBatch: graph.operations.reduce(0) { $0 + $1.flops })
     }
 
-    public enum Outcome: Sendable {
+    enum Outcome: Sendable {
         case fits(InferencePlan)
         /// Not even the smallest window fits; its plan says the minimum budget.
         case tooSmall(smallest: InferencePlan)
     }
 
     /// The cheapest cover that fits `budget`; a given `window` is taken as it is.
-    public func choose(budget: Int, window fixedWindow: Extent3? = nil, windowsPerBatch: Int = 1) -> Outcome {
+    func choose(budget: Int, window fixedWindow: Extent3? = nil, windowsPerBatch: Int = 1) -> Outcome {
         let candidates = fixedWindow.map { [$0] } ?? windowCandidates()
         for window in candidates {
             let plan = plan(window: window, windowsPerBatch: windowsPerBatch, budget: budget)
@@ -66,7 +66,7 @@ public struct InferencePlanner: Sendable {
     }
 
     /// Windows ordered by the voxels they make the network process over the volume, cheapest first.
-    public func windowCandidates() -> [Extent3] {
+    func windowCandidates() -> [Extent3] {
         let m = configuration.patchMultiple
         let perAxis: [[(edge: Int, cost: Int)]] = (0..<3).map { a in
             let padded = (volume[a] + m - 1) / m * m

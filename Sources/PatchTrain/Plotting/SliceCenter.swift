@@ -2,8 +2,8 @@
 /// walked on disk, the plane holding the most foreground voxels (of equally full planes, the middle one); within
 /// that plane, the largest 4-connected region of foreground, crossed through its median row and median column
 /// (each holds some of the region). A label map without foreground gives the volume's centre.
-public enum SliceCenter {
-    public static func throughLargestStructure(of labels: any VolumeSource) -> Extent3 {
+enum SliceCenter {
+    static func throughLargestStructure(of labels: any VolumeSource) -> Extent3 {
         let extent = labels.shape.spatial
         let (walk, size) = PlaneWalk.planes(of: labels)
         var counts: [Int] = []

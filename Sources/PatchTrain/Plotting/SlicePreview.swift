@@ -4,21 +4,21 @@ import Foundation
 /// prediction) with each class's colour laid over it (`LabelPalette`), each panel captioned with its plane.
 ///
 /// In the picture, the z-plane shows x across and y down; the x- and y-planes show z upwards.
-public enum SlicePreview {
+enum SlicePreview {
     /// The panels' order: z (axial for the usual orientation), y, x.
-    public static let panelAxes = [2, 1, 0]
+    static let panelAxes = [2, 1, 0]
     static let background = RGB(hex: 0x111111)
     static let captionColor = RGB(hex: 0xDDDDDD)
     static let gap = 6
 
     /// Nearest-neighbour magnification so the longest slice edge is at least `minimumEdge` pixels.
-    public static func magnification(for extent: Extent3, minimumEdge: Int = 192) -> Int {
+    static func magnification(for extent: Extent3, minimumEdge: Int = 192) -> Int {
         max(1, minimumEdge / max(extent.x, extent.y, extent.z, 1))
     }
 
     /// Grey levels of the image: its values between the 0.5th and 99.5th percentile of the three slices, mapped to
     /// 0...255, so that a few bright voxels do not darken the rest.
-    public static func greyLevels(_ image: OrthogonalSlices<Float>) -> (Float) -> UInt8 {
+    static func greyLevels(_ image: OrthogonalSlices<Float>) -> (Float) -> UInt8 {
         let values = image.planes.flatMap { $0 }.filter(\.isFinite).sorted()
         guard let first = values.first else { return { _ in 0 } }
         let lo = values[Int(Double(values.count - 1) * 0.005)], hi = values[Int(Double(values.count - 1) * 0.995)]
@@ -27,7 +27,7 @@ public enum SlicePreview {
     }
 
     /// The colour of one voxel: its grey level, with its class's colour laid over unless it is background.
-    public static func color(grey: UInt8, label: UInt8) -> RGB {
+    static func color(grey: UInt8, label: UInt8) -> RGB {
         label == 0 ? RGB(grey: grey) : RGB(grey: grey).blended(with: LabelPalette.color(of: Int(label)), alpha: LabelPalette.overlayAlpha)
     }
 
@@ -54,18 +54,18 @@ public enum SlicePreview {
 
     /// Where the panels go: the picture's size, and per row the top-left corner of each panel (in `panelAxes`
     /// order), the image part below its caption line.
-    public struct Layout: Sendable, Equatable {
-        public var width: Int
-        public var height: Int
-        public var panels: [[Extent2]]
+    struct Layout: Sendable, Equatable {
+        var width: Int
+        var height: Int
+        var panels: [[Extent2]]
     }
 
-    public struct Extent2: Sendable, Equatable {
-        public var x: Int
-        public var y: Int
+    struct Extent2: Sendable, Equatable {
+        var x: Int
+        var y: Int
     }
 
-    public static func layout(extent: Extent3, rows: Int, magnification m: Int) -> Layout {
+    static func layout(extent: Extent3, rows: Int, magnification m: Int) -> Layout {
         let caption = BitmapFont.standard.lineHeight + 4
         let sizes = panelAxes.map { panelSize(axis: $0, extent: extent) }
         let rowHeight = caption + (sizes.map(\.height).max() ?? 0) * m + gap
@@ -83,7 +83,7 @@ public enum SlicePreview {
     }
 
     /// One row of three panels per entry of `rows` (a name and its labels; nil labels: the image alone).
-    public static func render(image: OrthogonalSlices<Float>, rows: [(name: String, labels: OrthogonalSlices<UInt8>?)],
+    static func render(image: OrthogonalSlices<Float>, rows: [(name: String, labels: OrthogonalSlices<UInt8>?)],
                               magnification m: Int? = nil) -> Raster {
         let m = m ?? magnification(for: image.extent)
         let layout = layout(extent: image.extent, rows: rows.count, magnification: m)
@@ -101,12 +101,12 @@ public enum SlicePreview {
     }
 
     /// Where `writePrediction` puts the picture of `stem`.
-    public static func path(folder: String, stem: String) -> String { "\(folder)/\(stem).png" }
+    static func path(folder: String, stem: String) -> String { "\(folder)/\(stem).png" }
 
     /// The picture `infer --preview` writes, `folder/stem.png` (the folder is created): the image's slices through
     /// the largest structure of the predicted label map in `labelsFile`, with the prediction over them. Returns its path.
     @discardableResult
-    public static func writePrediction(image: any VolumeSource, labelsFile: String, folder: String, stem: String) throws -> String {
+    static func writePrediction(image: any VolumeSource, labelsFile: String, folder: String, stem: String) throws -> String {
         do {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         } catch {

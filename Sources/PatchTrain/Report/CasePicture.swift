@@ -2,14 +2,14 @@ import Foundation
 
 /// One validation case in the report: the image's three slices with the truth over them in the first row and
 /// the prediction in the second (`SlicePreview`), and a caption with the case's Dice per class.
-public struct CasePicture: Sendable {
-    public let slices: ValidationSlices
-    public let raster: Raster
+struct CasePicture: Sendable {
+    let slices: ValidationSlices
+    let raster: Raster
     /// Why the image could not be drawn (then the labels lie over black); nil when it was.
-    public let imageProblem: String?
+    let imageProblem: String?
 
     /// Reads the grey slices from the case's image (plane by plane, pages given back as it goes).
-    public init(_ slices: ValidationSlices) {
+    init(_ slices: ValidationSlices) {
         self.slices = slices
         var problem: String?
         var image = OrthogonalSlices<Float>(extent: slices.extent, center: slices.center, filledWith: 0)
@@ -29,7 +29,7 @@ public struct CasePicture: Sendable {
     }
 
     /// The figure: the picture and its caption.
-    public func html() throws -> String {
+    func html() throws -> String {
         let dice = slices.dice.enumerated().dropFirst().map { k, value in
             "<span class=\"dice\"><i style=\"background:\(LabelPalette.color(of: k).hexString)\"></i>class \(k) "
                 + String(format: "%.3f", value) + "</span>"

@@ -1,18 +1,18 @@
 /// The memory plan by category beside the measured peak and the budget: the data of the report's memory bar.
-public struct MemoryBar: Sendable, Equatable {
-    public struct Category: Sendable, Equatable {
-        public var name: String
-        public var bytes: Int
-        public var color: RGB
+struct MemoryBar: Sendable, Equatable {
+    struct Category: Sendable, Equatable {
+        var name: String
+        var bytes: Int
+        var color: RGB
     }
 
-    public var categories: [Category]
-    public var predictedBytes: Int
+    var categories: [Category]
+    var predictedBytes: Int
     /// The largest peak RSS any step recorded; nil before the first step.
-    public var measuredPeakBytes: Int?
-    public var budgetBytes: Int
+    var measuredPeakBytes: Int?
+    var budgetBytes: Int
 
-    public init(plan: MemoryPlan, measuredPeakBytes: Int?) {
+    init(plan: MemoryPlan, measuredPeakBytes: Int?) {
         categories = [
             Category(name: "runtime (measured)", bytes: plan.fixed.total, color: RGB(hex: 0x9E9E9E)),
             Category(name: "weights, gradients, Adam", bytes: plan.persistent.total, color: RGB(hex: 0x17BECF)),
@@ -28,16 +28,16 @@ public struct MemoryBar: Sendable, Equatable {
     }
 
     /// Bytes the full width of the bar stands for: a little more than the largest of the three figures.
-    public var scaleBytes: Int { Int(Double(max(budgetBytes, predictedBytes, measuredPeakBytes ?? 0)) * 1.05) }
+    var scaleBytes: Int { Int(Double(max(budgetBytes, predictedBytes, measuredPeakBytes ?? 0)) * 1.05) }
 
     /// `bytes` as a percentage of the bar's width.
-    public func percent(_ bytes: Int) -> Double { Double(bytes) / Double(max(scaleBytes, 1)) * 100 }
+    func percent(_ bytes: Int) -> Double { Double(bytes) / Double(max(scaleBytes, 1)) * 100 }
 
-    public static let measuredColor = RGB(hex: 0x444444)
-    public static let budgetColor = RGB(hex: 0xD62728)
+    static let measuredColor = RGB(hex: 0x444444)
+    static let budgetColor = RGB(hex: 0xD62728)
 
     /// The bar as HTML: planned categories stacked, the measured peak below, the budget as a line across both.
-    public var html: String {
+    var html: String {
         func segment(_ bytes: Int, _ color: RGB, _ title: String) -> String {
             "<span style=\"width:\(HTML.number(percent(bytes)))%;background:\(color.hexString)\" title=\"\(HTML.escape(title))\"></span>"
         }

@@ -2,8 +2,8 @@ import Foundation
 
 /// The `patchtrain fit` command line that trains a run again: the same data, the run's own plan file (so the same
 /// patch, micro-batch and accumulation), and every setting `config.json` holds, into a new folder.
-public enum ReproducingCommand {
-    public static func arguments(configuration c: RunConfiguration, run: RunFiles) -> [String] {
+enum ReproducingCommand {
+    static func arguments(configuration c: RunConfiguration, run: RunFiles) -> [String] {
         var words = ["patchtrain", "fit", "--data", c.data, "--plan", run.plan]
         if let epochs = c.epochs { words += ["--epochs", "\(epochs)"] } else { words += ["--steps", "\(c.steps)"] }
         words += ["--lr", "\(c.learningRate)", "--schedule", c.schedule.rawValue, "--loss", c.loss.shortName]
@@ -16,7 +16,7 @@ public enum ReproducingCommand {
     }
 
     /// The arguments as one shell line, quoting any that need it.
-    public static func line(configuration: RunConfiguration, run: RunFiles) -> String {
+    static func line(configuration: RunConfiguration, run: RunFiles) -> String {
         arguments(configuration: configuration, run: run).map { word in
             let safe = word.allSatisfy { $0.isLetter || $0.isNumber || "-_./+=:,@%".contains($0) }
             return safe && !word.isEmpty ? word : "'" + word.replacingOccurrences(of: "'", with: "'\\''") + "'"

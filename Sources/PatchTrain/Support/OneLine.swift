@@ -1,7 +1,7 @@
 /// Text made safe to print as part of a one-line error: control characters escaped (`\n`, `\u{1b}`), length capped.
-public enum OneLine {
+enum OneLine {
     /// `text` with every control character escaped, cut to `limit` characters (marked with "…").
-    public static func escaped(_ text: some StringProtocol, limit: Int = 80) -> String {
+    static func escaped(_ text: some StringProtocol, limit: Int = 80) -> String {
         var out = ""
         var count = 0
         for scalar in text.unicodeScalars {

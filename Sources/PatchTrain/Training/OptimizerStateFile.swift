@@ -13,11 +13,11 @@
 ///
 /// Written and read one tensor at a time through the store's `CheckpointScratch` (conversion to PyTorch's
 /// order, the zstd context, the compressed-bytes buffer), so neither direction allocates anything of size.
-public enum OptimizerStateFile {
+enum OptimizerStateFile {
     static let magic = Array("PTADAM01".utf8)
 
     /// Streams `optimizer` and `store`'s moments into `sink`, committing it at the end (abandoned on any error).
-    public static func write(_ optimizer: Adam, moments store: ParameterStore, to sink: any ByteSink) throws {
+    static func write(_ optimizer: Adam, moments store: ParameterStore, to sink: any ByteSink) throws {
         var committed = false
         defer { if !committed { sink.abandon() } }
         let trainable = store.specs.filter(\.trainable)
@@ -45,7 +45,7 @@ public enum OptimizerStateFile {
     /// Reads `path` into `store`'s moments and returns the optimizer it describes. The file must describe exactly
     /// the store's trainable parameters, in order, with the same shapes; every value must be finite (and second
     /// moments not negative). Errors name the file and, where it applies, the tensor.
-    public static func read(_ path: String, moments store: ParameterStore) throws -> Adam {
+    static func read(_ path: String, moments store: ParameterStore) throws -> Adam {
         let scratch = store.checkpointScratch
         // First a pass that only checks the frame (checksum, length, trailing bytes), so that damage is reported as
         // what it is and nothing from a damaged file reaches the store; then the pass that reads it.

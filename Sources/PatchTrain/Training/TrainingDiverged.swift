@@ -1,20 +1,20 @@
 /// A training step whose loss, or whose updated weights, are not finite numbers (NaN or ±infinity): the run stops
 /// there, and nothing from that step or after is saved, so `last/` and `best/` keep the last good checkpoint.
-public struct TrainingDiverged: Error, Sendable, CustomStringConvertible {
+struct TrainingDiverged: Error, Sendable, CustomStringConvertible {
     /// The step that diverged (1-based: the step that would have completed).
-    public let step: Int
+    let step: Int
     /// What was not finite.
-    public let reason: String
+    let reason: String
     /// The learning rate the step used.
-    public let learningRate: Float
+    let learningRate: Float
 
-    public init(step: Int, reason: String, learningRate: Float) {
+    init(step: Int, reason: String, learningRate: Float) {
         self.step = step
         self.reason = reason
         self.learningRate = learningRate
     }
 
-    public var description: String {
+    var description: String {
         "training diverged at step \(step): \(reason) (learning rate \(learningRate)); try a lower --lr"
     }
 }

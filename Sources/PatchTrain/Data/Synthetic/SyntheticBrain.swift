@@ -6,11 +6,11 @@ import Dispatch
 /// Everything random comes from `SeededGenerator(seed:stream: caseIndex)` (geometry, intensities, noise lattices)
 /// plus a counter-based hash for per-voxel noise, so `(seed, caseIndex, shape)` gives the same bytes on every run
 /// and for any split of the volume into slabs. See docs/formats.md, "Synthetic data", for the model.
-public struct SyntheticBrain: Sendable {
-    public let shape: Extent3
-    public let seed: UInt64
-    public let caseIndex: Int
-    public let model: SyntheticBrainModel
+struct SyntheticBrain: Sendable {
+    let shape: Extent3
+    let seed: UInt64
+    let caseIndex: Int
+    let model: SyntheticBrainModel
 
     private let textureCoarse: SmoothNoise
     private let textureFine: SmoothNoise
@@ -28,7 +28,7 @@ public struct SyntheticBrain: Sendable {
     private let ventricleZ2: [SIMD2<Float>]
     private let lesionZ2: [Float]
 
-    public init(shape: Extent3, seed: UInt64, caseIndex: Int) {
+    init(shape: Extent3, seed: UInt64, caseIndex: Int) {
         precondition(shape.x > 0 && shape.y > 0 && shape.z > 0, "empty shape \(shape)")
         self.shape = shape
         self.seed = seed
@@ -61,7 +61,7 @@ public struct SyntheticBrain: Sendable {
     }
 
     /// The whole case, rendered on all cores.
-    public func generate() -> (image: [Float], labels: [UInt8]) {
+    func generate() -> (image: [Float], labels: [UInt8]) {
         let count = shape.volume
         var labels = [UInt8](repeating: 0, count: count)
         let image = [Float](unsafeUninitializedCapacity: count) { imageBuffer, initialized in
@@ -75,7 +75,7 @@ public struct SyntheticBrain: Sendable {
 
     /// Renders x-planes `planes` on all cores into buffers of `planes.count · y · z` elements each.
     /// Each plane is a pure function of its coordinates, so the split cannot change the result.
-    public func renderConcurrently(planes: Range<Int>, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
+    func renderConcurrently(planes: Range<Int>, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
         let planeSize = shape.y * shape.z
         // Addresses travel as integers: the closure runs on several threads, and each touches only its own plane.
         let imageAddress = Int(bitPattern: image), labelAddress = Int(bitPattern: labels)
@@ -87,7 +87,7 @@ public struct SyntheticBrain: Sendable {
     }
 
     /// Renders x-planes `planes` on the calling thread into buffers of `planes.count · y · z` elements each.
-    public func render(planes: Range<Int>, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
+    func render(planes: Range<Int>, image: UnsafeMutablePointer<Float>, labels: UnsafeMutablePointer<UInt8>) {
         precondition(planes.lowerBound >= 0 && planes.upperBound <= shape.x, "planes \(planes) outside \(shape)")
         let rowLength = shape.z
         // One scratch row per noise field.

@@ -1,5 +1,5 @@
 /// The four classes of patchtrain's BraTS-like segmentation, as stored in label maps and one-hot channels.
-public enum SyntheticClass: UInt8, CaseIterable, Sendable {
+enum SyntheticClass: UInt8, CaseIterable, Sendable {
     /// Everything that is not tumour: the air around the head and the normal brain.
     case background = 0
     /// Necrotic / non-enhancing tumour core: the dark centre of the lesion.
@@ -13,59 +13,59 @@ public enum SyntheticClass: UInt8, CaseIterable, Sendable {
 /// The random choices behind one synthetic case: geometry of brain, ventricles and lesion, and the mean intensity
 /// of each tissue. Drawn from `SeededGenerator(seed:stream: caseIndex)`, so a case is a function of
 /// (seed, case index, shape) alone. Distances are in voxels; `center` and `semiAxes` are `(x, y, z)`.
-public struct SyntheticBrainModel: Sendable, Equatable {
-    public struct Ellipsoid: Sendable, Equatable {
-        public var center: SIMD3<Double>
-        public var semiAxes: SIMD3<Double>
+struct SyntheticBrainModel: Sendable, Equatable {
+    struct Ellipsoid: Sendable, Equatable {
+        var center: SIMD3<Double>
+        var semiAxes: SIMD3<Double>
     }
 
     /// Mean intensities before the bias field and noise (the background is exactly 0, as in skull-stripped BraTS).
-    public struct Intensities: Sendable, Equatable {
-        public var csf: Double
-        public var grey: Double
-        public var white: Double
-        public var edema: Double
-        public var core: Double
-        public var enhancing: Double
+    struct Intensities: Sendable, Equatable {
+        var csf: Double
+        var grey: Double
+        var white: Double
+        var edema: Double
+        var core: Double
+        var enhancing: Double
     }
 
-    public var shape: Extent3
-    public var brain: Ellipsoid
+    var shape: Extent3
+    var brain: Ellipsoid
     /// The lateral ventricles, left (−x) then right (+x).
-    public var ventricles: [Ellipsoid]
+    var ventricles: [Ellipsoid]
     /// The lesion's mean outer (edema) extent; its boundary is this ellipsoid's unit surface, pushed in and out
     /// by low-frequency noise.
-    public var lesion: Ellipsoid
+    var lesion: Ellipsoid
     /// Tumour-core radius as a fraction of the edema radius.
-    public var coreFraction: Double
+    var coreFraction: Double
     /// Thickness of the enhancing shell as a fraction of the core radius.
-    public var rimFraction: Double
+    var rimFraction: Double
     /// Least edema left around the core, in lesion-normalised units, so that the core never touches normal tissue.
-    public var edemaMargin: Double
-    public var intensities: Intensities
+    var edemaMargin: Double
+    var intensities: Intensities
     /// Standard deviation of the additive Gaussian noise.
-    public var noiseSigma: Double
+    var noiseSigma: Double
     /// The multiplicative bias field spans `1 ± biasAmplitude`.
-    public var biasAmplitude: Double
+    var biasAmplitude: Double
 
     // Shape constants of the model (relative units), fixed so every case is recognisably the same kind of image.
     /// How far noise pushes the brain surface in and out, relative to the brain's radius.
-    public static let brainSurfaceAmplitude = 0.05
+    static let brainSurfaceAmplitude = 0.05
     /// Depth of the dark CSF band under the brain surface, relative to the brain's radius.
-    public static let csfBandDepth = 0.06
+    static let csfBandDepth = 0.06
     /// How far noise pushes the edema boundary, relative to the lesion radius.
-    public static let edemaAmplitude = 0.35
+    static let edemaAmplitude = 0.35
     /// How far noise pushes the core boundary, relative to the core radius.
-    public static let coreAmplitude = 0.15
+    static let coreAmplitude = 0.15
     /// Smallest lesion radius in voxels, so that small volumes still hold all four classes.
-    public static let minimumLesionRadius = 8.0
+    static let minimumLesionRadius = 8.0
 
     /// The farthest the edema can reach, in lesion-normalised units.
-    public var lesionReach: Double {
+    var lesionReach: Double {
         max(1 + Self.edemaAmplitude, coreFraction * (1 + Self.coreAmplitude) + edemaMargin)
     }
 
-    public init(shape: Extent3, generator g: inout SeededGenerator) {
+    init(shape: Extent3, generator g: inout SeededGenerator) {
         func uniform(_ range: ClosedRange<Double>) -> Double {
             range.lowerBound + (range.upperBound - range.lowerBound) * g.nextUnit()
         }
