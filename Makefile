@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU_FLAGS := $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 RELEASE := -c release $(CPU_FLAGS)
 BIN := .build/release
-DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev
+DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev libopenmpi-dev openmpi-bin
 DEMO_DIR ?= demo-output
 
 .PHONY: all build deps test demo bench clean

@@ -20,9 +20,12 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         // renameat2(RENAME_EXCHANGE) for the atomic checkpoint folder swap; a header of static inline wrappers.
         .systemLibrary(name: "CSystemCalls", path: "Sources/CSystemCalls"),
+        // Open MPI (Debian: libopenmpi-dev, openmpi-bin) for data-parallel runs under mpirun or srun; the shim
+        // turns its handle macros into functions.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
         .target(
             name: "PatchTrain",
-            dependencies: ["CBLAS", "CZstd", "CZlib", "CSystemCalls"]
+            dependencies: ["CBLAS", "CZstd", "CZlib", "CSystemCalls", "CMPI"]
         ),
         .executableTarget(
             name: "patchtrain",

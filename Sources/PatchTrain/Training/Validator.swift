@@ -8,11 +8,15 @@ public final class Validator {
     private let inference: SlidingWindowInference
     private let predicted: UnsafeMutablePointer<UInt8>
     private let truth: UnsafeMutablePointer<UInt8>
+    /// In a data-parallel run each rank validates every `size`-th case from its rank on, and the Dice scores
+    /// are summed across ranks, so every rank gets the whole result.
+    private let communicator: any Communicator
 
     /// Windows are the training patch, `overlap` apart, Gaussian-blended, `plan.microBatch` per pass.
     public init(plan: MemoryPlan, parameters: ParameterStore, trainingArena: Arena, cases: [TrainingCase],
-                overlap: Double = 0.5) throws {
+                overlap: Double = 0.5, communicator: any Communicator = SingleProcess()) throws {
         self.cases = cases
+        self.communicator = communicator
         let memory = ValidationMemory(plan: plan, overlap: overlap)
         inferencePlan = memory.inferencePlan
         let parts = memory.arenaParts
@@ -43,14 +47,19 @@ public final class Validator {
 
     /// Passes (windows × mirrorings) over all cases, for a progress bar.
     public var totalPasses: Int {
-        cases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
+        ownCases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
+    }
+
+    /// The cases this rank validates.
+    private var ownCases: [TrainingCase] {
+        cases.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
     }
 
     public func run(progress: (Int) -> Void = { _ in }) throws -> Result {
         let classes = inferencePlan.configuration.classes
-        var perCase: [[Double]] = []
+        var perCase = [[Double]](repeating: [Double](repeating: 0, count: classes), count: cases.count)
         var before = 0
-        for item in cases {
+        for (number, item) in cases.enumerated() where number % communicator.size == communicator.rank {
             let extent = item.image.shape.spatial
             var confusion = ConfusionMatrix(size: 256)
             let voxels = extent.y * extent.z
@@ -64,7 +73,11 @@ public final class Validator {
             }, progress: { done, _ in passes = done; progress(before + done) })
             item.mask.releasePages()
             before += passes
-            perCase.append((0..<classes).map { confusion.overlap(of: [$0]).dice })
+            perCase[number] = (0..<classes).map { confusion.overlap(of: [$0]).dice }
+        }
+        if communicator.isDistributed {
+            let summed = try communicator.sum(perCase.flatMap { $0 })
+            perCase = (0..<cases.count).map { Array(summed[($0 * classes)..<(($0 + 1) * classes)]) }
         }
         let mean = (0..<classes).map { k in perCase.map { $0[k] }.reduce(0, +) / Double(max(perCase.count, 1)) }
         let foreground = classes > 1 ? mean.dropFirst().reduce(0, +) / Double(classes - 1) : mean[0]
