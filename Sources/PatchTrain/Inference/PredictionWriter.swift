@@ -22,6 +22,12 @@ public final class PredictionWriter {
     private let wholeLabels: UnsafeMutablePointer<UInt8>?
     private var planesWritten = 0
 
+    /// The files a writer for `stem` writes.
+    public static func paths(folder: String, stem: String, format: LabelFormat, probabilities: Bool) -> (labels: String, probabilities: String?) {
+        let base = (folder as NSString).appendingPathComponent(stem)
+        return (base + (format == .npy ? ".npy" : ".nii.gz"), probabilities ? base + "_probabilities.npy" : nil)
+    }
+
     /// Writes `STEM.npy` or `STEM.nii.gz` (and `STEM_probabilities.npy`) into `folder`. `reference`: the input's
     /// NIfTI header, whose affine and voxel size a NIfTI label map keeps.
     public init(folder: String, stem: String, extent: Extent3, classes: Int, format: LabelFormat, probabilities: Bool,
@@ -30,9 +36,7 @@ public final class PredictionWriter {
         self.classes = classes
         self.format = format
         niftiReference = reference
-        let base = (folder as NSString).appendingPathComponent(stem)
-        labelsPath = base + (format == .npy ? ".npy" : ".nii.gz")
-        probabilitiesPath = probabilities ? base + "_probabilities.npy" : nil
+        (labelsPath, probabilitiesPath) = PredictionWriter.paths(folder: folder, stem: stem, format: format, probabilities: probabilities)
         let plane = extent.y * extent.z
         planeLabels = .allocate(capacity: plane)
         if format == .npy {

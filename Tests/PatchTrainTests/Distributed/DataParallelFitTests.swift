@@ -135,6 +135,26 @@ struct DataParallelFitTests {
         #expect(resumed.status == 0, "resume after the kill: \(resumed.stderr)")
     }
 
+    /// `mpirun -np 2 patchtrain infer`: the cases split between the ranks, every output file what one process writes.
+    @Test func inferOverTwoRanksWritesWhatOneProcessWrites() throws {
+        let setup = try Setup()
+        let fit = try CLIRunner.run(setup.fit(plan: setup.singlePlan, out: "model", ["--steps", "1"]))
+        #expect(fit.status == 0, "stderr: \(fit.stderr)")
+        let infer = ["infer", "--model", setup.folder.file("model/last"), "--input", setup.folder.file("data/images"), "--ram", "1G"]
+        let alone = try CLIRunner.run(infer + ["--out", setup.folder.file("alone")])
+        #expect(alone.status == 0, "stderr: \(alone.stderr)")
+        let ranks = try MPIRunner.run(ranks: 2, infer + ["--out", setup.folder.file("ranks")])
+        #expect(ranks.status == 0, "stderr: \(ranks.stderr)")
+        let files = try FileManager.default.contentsOfDirectory(atPath: setup.folder.file("alone")).sorted()
+        let rankFiles = try FileManager.default.contentsOfDirectory(atPath: setup.folder.file("ranks")).sorted()
+        #expect(files.count == 2 && rankFiles == files)
+        for file in files {
+            #expect(FileManager.default.contents(atPath: setup.folder.file("alone/\(file)")) == FileManager.default.contents(atPath: setup.folder.file("ranks/\(file)")),
+                    "\(file) differs")
+        }
+        #expect(ranks.stdout.contains("case_000") && ranks.stdout.contains("case_001"), "rank 0's summary lists every case: \(ranks.stdout)")
+    }
+
     /// The pid of the `patchtrain` process that is rank `rank` of the job `mpirun` (pid `launcher`) started.
     static func rank(_ rank: Int, under launcher: Int32) -> Int32? {
         let processes = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
