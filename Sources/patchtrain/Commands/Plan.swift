@@ -38,6 +38,9 @@ struct Plan: ParsableCommand {
     }
 
     func run() throws {
+        // Under `mpirun -np 1 patchtrain plan --ranks N`, MPI is initialised before the baseline is measured, so the
+        // plan counts the MPI library's resident memory as a rank holds it.
+        _ = try World.join()
         let geometry = try DatasetGeometry(data: data, shape: shape, classes: classes)
         let budget = try budget.budget()
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: classes ?? geometry.classes ?? 4,
