@@ -6,7 +6,7 @@ SWIFT ?= swift
 CPU_FLAGS := $(shell grep -qw f16c /proc/cpuinfo 2>/dev/null && grep -qw avx2 /proc/cpuinfo 2>/dev/null && grep -qw fma /proc/cpuinfo 2>/dev/null && echo "-Xswiftc -target-cpu -Xswiftc haswell")
 RELEASE := -c release $(CPU_FLAGS)
 BIN := .build/release
-DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev libpng-dev
+DEBIAN_PACKAGES := libopenblas-dev libzstd-dev zlib1g-dev libpng-dev libopenmpi-dev openmpi-bin
 # Only for the tests that check pictures with independent tools (a PNG decoder, a browser's screenshot of the
 # report); without them those tests are skipped with a message. `make test-deps` installs them (CI does).
 TEST_PACKAGES := chromium pngcheck python3-pil

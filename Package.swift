@@ -21,9 +21,12 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG"),
         // renameat2(RENAME_EXCHANGE) for the atomic checkpoint folder swap; a header of static inline wrappers.
         .systemLibrary(name: "CSystemCalls", path: "Sources/CSystemCalls"),
+        // Open MPI (Debian: libopenmpi-dev, openmpi-bin) for data-parallel runs under mpirun or srun; the shim
+        // turns its handle macros into functions.
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi-c"),
         .target(
             name: "PatchTrain",
-            dependencies: ["CBLAS", "CZstd", "CZlib", "CPNG", "CSystemCalls"]
+            dependencies: ["CBLAS", "CZstd", "CZlib", "CPNG", "CSystemCalls", "CMPI"]
         ),
         .executableTarget(
             name: "patchtrain",

@@ -16,6 +16,7 @@ LAYERS = [
     "Support",
     "Tensor",
     "IO",
+    "Distributed",
     "Plotting",
     "Kernels",
     "Data",

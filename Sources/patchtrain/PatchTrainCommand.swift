@@ -20,6 +20,7 @@ struct PatchTrainCommand: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+            World.current?.finish()
         } catch let error as InputError {
             Terminal.fail("\(error)", code: 2)
         } catch let error as RuntimeFailure {

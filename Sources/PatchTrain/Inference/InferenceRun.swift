@@ -16,8 +16,12 @@ public final class InferenceRun {
     public let outputFolder: String
     /// Called as windows are inferred, with the passes done over all cases so far.
     public var onProgress: ((Int) -> Void)?
+    /// Under `mpirun`, rank r infers every `size`-th case from r on; each case's output is what one process writes.
+    public let communicator: any Communicator
 
-    public init(model path: String, input: String, out: String, budget: MemoryBudget, settings: InferenceSettings) throws {
+    public init(model path: String, input: String, out: String, budget: MemoryBudget, settings: InferenceSettings,
+                communicator: any Communicator = SingleProcess()) throws {
+        self.communicator = communicator
         // Measured first, before the model is loaded, so that the runtime's figure holds only the runtime.
         let fixed = try RuntimeBaseline.measure()
         model = try TrainedModel(path: path)
@@ -46,11 +50,14 @@ public final class InferenceRun {
 
     /// Network passes the whole run makes, for a progress total.
     public var totalPasses: Int {
-        cases.reduce(0) { total, item in
-            total + SlidingWindow(volume: item.volume.shape.spatial, window: plan.window, overlap: plan.overlap).count
-                * (plan.mirroring ? 8 : 1)
-        }
+        cases.indices.filter(isOwn).reduce(0) { $0 + passes(of: cases[$1]) }
     }
+
+    private func passes(of item: InferenceInput) -> Int {
+        SlidingWindow(volume: item.volume.shape.spatial, window: plan.window, overlap: plan.overlap).count * (plan.mirroring ? 8 : 1)
+    }
+
+    private func isOwn(_ index: Int) -> Bool { index % communicator.size == communicator.rank }
 
     /// Infers every case in order; stops with a runtime failure if the measured peak ever passes the budget.
     public func run() throws -> [InferredCase] {
@@ -61,7 +68,9 @@ public final class InferenceRun {
         }
         let inference = try SlidingWindowInference(plan: plan, parameters: model.parameters)
         var before = 0
-        return try cases.map { item in
+        var seconds = [Double](repeating: 0, count: cases.count)
+        let inferred: [InferredCase?] = try cases.enumerated().map { index, item in
+            guard isOwn(index) else { return nil }
             let started = Date()
             let writer = try PredictionWriter(folder: outputFolder, stem: item.stem, extent: item.volume.shape.spatial,
                                               classes: model.configuration.classes, format: settings.format,
@@ -79,9 +88,19 @@ public final class InferenceRun {
                 throw MemoryBudget.breach(peak: peak, budget: budget.bytes, predicted: plan.predictedPeakBytes,
                                           moment: "while inferring \(item.volume.path)")
             }
+            seconds[index] = Date().timeIntervalSince(started)
             return InferredCase(input: item.volume.path, labels: writer.labelsPath, probabilities: writer.probabilitiesPath,
-                                shape: item.volume.shape.spatial.description, passes: passes,
-                                seconds: Date().timeIntervalSince(started))
+                                shape: item.volume.shape.spatial.description, passes: passes, seconds: seconds[index])
+        }
+        guard communicator.isDistributed else { return inferred.compactMap { $0 } }
+        // Every rank reports every case: the other ranks' times, summed in; paths and passes follow from the case.
+        let allSeconds = try communicator.sum(seconds)
+        return cases.enumerated().map { index, item in
+            inferred[index] ?? {
+                let paths = PredictionWriter.paths(folder: outputFolder, stem: item.stem, format: settings.format, probabilities: settings.probabilities)
+                return InferredCase(input: item.volume.path, labels: paths.labels, probabilities: paths.probabilities,
+                                    shape: item.volume.shape.spatial.description, passes: passes(of: item), seconds: allSeconds[index])
+            }()
         }
     }
 }

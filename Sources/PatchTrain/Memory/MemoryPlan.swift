@@ -26,12 +26,22 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     /// nil: `volume`. See `validatingExtents`.
     public var validationVolume: Extent3?
 
-    /// Predicted whole-process peak RSS.
-    public var predictedPeakBytes: Int { fixed.total + persistent.total + data.total + arena.bytes + (validationBytes ?? 0) }
+    /// Predicted whole-process peak RSS (of each rank, in a data-parallel run).
+    public var predictedPeakBytes: Int {
+        fixed.total + persistent.total + data.total + arena.bytes + (validationBytes ?? 0) + (communicationBytes ?? 0)
+    }
     public var headroomBytes: Int { budgetBytes - predictedPeakBytes }
 
     /// Floating-point operations of one micro-batch step (forward, loss and backward).
     public var flopsPerMicroStep: Double
+
+    /// Processes of a data-parallel run (`mpirun -np N`), each holding everything above; nil: one.
+    public var ranks: Int?
+    /// Each rank's communication buffers besides its gradients (see `DataParallel.communicationBytes`); nil: none.
+    public var communicationBytes: Int?
+    public var rankCount: Int { ranks ?? 1 }
+    /// Patches per optimizer step over all ranks: ranks × micro-batch × accumulation steps.
+    public var globalBatch: Int { rankCount * effectiveBatch }
 }
 
 extension MemoryPlan {

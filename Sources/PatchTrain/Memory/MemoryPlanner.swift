@@ -8,6 +8,10 @@ public struct MemoryPlanner: Sendable {
     public var effectiveBatch: Int
     public var prefetchDepth: Int
     public var fixed: FixedMemory
+    /// Data-parallel ranks, each planned on its own at `effectiveBatch` (the run's batch is `ranks` times it).
+    public var ranks = 1
+    /// Each rank's communication buffers (`DataParallel.communicationBytes`, which lives above this layer).
+    public var communicationBytes = 0
     /// Scratch bytes of each operation; the kernels own the formula.
     public var workspaceBytes: @Sendable (OperationKind, LayerGraph) -> Int
 
@@ -36,6 +40,10 @@ public struct MemoryPlanner: Sendable {
                           arena: ArenaMemory(graph: graph, layout: layout),
                           flopsPerMicroStep: graph.operations.reduce(0) { $0 + $1.flops })
         plan.validationBytes = ValidationMemory(plan: plan).extraBytes
+        if ranks > 1 {
+            plan.ranks = ranks
+            plan.communicationBytes = communicationBytes
+        }
         return plan
     }
 

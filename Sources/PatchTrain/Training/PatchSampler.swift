@@ -32,6 +32,8 @@ public final class PatchSampler: @unchecked Sendable {
     public let augmentation: Augmentation?
     /// Labels must be below this (checked as patches are read); nil skips the check.
     public let classes: Int?
+    /// In a data-parallel run, the draws this rank trains on (`next(into:)` steps over the others'); nil: all.
+    public var share: SampleShare?
 
     /// nnU-Net's default share of foreground-centred patches.
     public static let defaultForegroundFraction = 1.0 / 3.0
@@ -89,11 +91,21 @@ public final class PatchSampler: @unchecked Sendable {
     /// Draws the next patch and reads it into `patch` (which must have this sampler's extent and channels), then
     /// augments it if this sampler augments.
     public func next(into patch: Patch) throws {
+        if let share { while !share.owns(draw: drawn) { try skipDraw() } }
         let draw = try nextDraw()
         try read(draw, into: patch)
         if let augmentation {
             Augmentation.apply(augmentation.draw(&augmentationGenerator), to: patch)
         }
+        // The rest of the step's draws, when they are all other ranks', are stepped over now, so that the state
+        // after a rank's last patch of a step is the step boundary of the whole sequence, the same on every rank.
+        if let share { while !share.startsStep(draw: drawn) && !share.owns(draw: drawn) { try skipDraw() } }
+    }
+
+    /// Consumes one draw and its augmentation's random numbers without reading the patch (another rank's).
+    private func skipDraw() throws {
+        _ = try nextDraw()
+        if let augmentation { _ = augmentation.draw(&augmentationGenerator) }
     }
 
     /// The next case and position, without reading the image.

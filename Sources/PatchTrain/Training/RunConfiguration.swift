@@ -17,7 +17,10 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// nil: `--no-augment`.
     public var augmentation: Augmentation?
     public var seed: UInt64
+    /// Patches per optimizer step over all ranks: ranks × micro-batch × accumulation steps.
     public var effectiveBatch: Int
+    /// The data-parallel ranks the run trains on (nil: one process); a resume needs as many.
+    public var ranks: Int?
     public var budgetBytes: Int
     /// Save `last/` every this many steps (0: only at the end and when stopping).
     public var checkpointEvery: Int
@@ -78,7 +81,7 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     /// one pass's worth of cases; with small patches, proportionally more steps. (Patches are drawn at random,
     /// so an epoch is an amount of data, not a pass that visits every voxel once.)
     public static func stepsPerEpoch(trainingVoxels: Int, plan: MemoryPlan) -> Int {
-        let perStep = plan.patch.volume * plan.effectiveBatch
+        let perStep = plan.patch.volume * plan.globalBatch
         return max(1, (trainingVoxels + perStep - 1) / perStep)
     }
 }

@@ -46,7 +46,16 @@ public final class RunFolder {
         lockDescriptor = fd
     }
 
-    deinit { close(lockDescriptor) }
+    /// The folder as the other ranks of a data-parallel run see it: they read it (on a resume) but never write or
+    /// lock it; rank 0 does both.
+    private init(peerOf path: String) {
+        self.path = RunFolder.trimmed(path)
+        lockDescriptor = -1
+    }
+
+    public static func peer(_ path: String) -> RunFolder { RunFolder(peerOf: path) }
+
+    deinit { if lockDescriptor >= 0 { close(lockDescriptor) } }
 
     /// A new run: creates the folder (and parents). A folder that holds a run's checkpoint is refused, so it is
     /// never mixed with another run's; one whose run died before its first checkpoint has nothing to resume, and

@@ -27,13 +27,16 @@ public final class Trainer {
     public private(set) var hasFailed = false
     /// Set when a step diverged (`TrainingDiverged`): the weights may be non-finite, so nothing may be saved.
     public private(set) var hasDiverged = false
+    /// The ranks this trainer trains with (a single process when not under `mpirun`).
+    public let dataParallel: DataParallel
 
     /// A fresh trainer (weights from PyTorch's default initialisation, seeded), or, with `checkpoint`, one that
     /// continues from the checkpoint folder (e.g. `RUN/last`). The checkpoint is loaded before the arena and the
     /// patch pool are allocated, through the store's checkpoint scratch, so loading holds nothing the plan does
-    /// not count.
+    /// not count. With a distributed `communicator`, every rank builds the same weights and trains on its
+    /// `SampleShare` of the seed's patches.
     public init(plan: MemoryPlan, cases: [TrainingCase], options: TrainingOptions, indexCache: ForegroundIndexCache? = nil,
-                resumingFrom checkpoint: String? = nil) throws {
+                resumingFrom checkpoint: String? = nil, communicator: any Communicator = SingleProcess()) throws {
         self.plan = plan
         self.options = options
         graph = LayerGraph(configuration: plan.configuration, patch: plan.patch, microBatch: plan.microBatch,
@@ -41,6 +44,11 @@ public final class Trainer {
         parameters = ParameterStore(specs: graph.parameters)
         let sampler = PatchSampler(cases: cases, patch: plan.patch, seed: options.seed, indexCache: indexCache,
                                    augmentation: options.augmentation, classes: plan.configuration.classes)
+        if communicator.isDistributed {
+            sampler.share = SampleShare(rank: communicator.rank, ranks: communicator.size,
+                                        patchesPerRank: plan.microBatch * plan.accumulationSteps)
+        }
+        dataParallel = DataParallel(communicator: communicator)
         if let checkpoint {
             let loaded = try Checkpoint.load(from: checkpoint, into: parameters)
             optimizer = loaded.optimizer
@@ -99,15 +107,17 @@ public final class Trainer {
             prefetcher.stop()
             throw error
         }
-        let loss = total / Double(plan.accumulationSteps)
+        let loss = try dataParallel.combine(parameters, lossSum: total, microBatches: plan.accumulationSteps)
         guard loss.isFinite else { throw diverged("the loss is \(loss)") }
-        optimizer.update(parameters, accumulationSteps: plan.accumulationSteps, learningRate: schedule.nextRate)
+        optimizer.update(parameters, accumulationSteps: plan.accumulationSteps * dataParallel.communicator.size,
+                         learningRate: schedule.nextRate)
         if let first = (0..<parameters.floatCount).first(where: { !parameters.values[$0].isFinite }) {
             throw diverged("the update left \(parameters.values[first]) in the weights")
         }
         completedSteps += 1
         schedule.step = completedSteps
         boundarySampler = prefetcher.resumeState
+        if completedSteps % DataParallel.checksumEvery == 0 { try dataParallel.checkAgreement(parameters, step: completedSteps) }
         lastLoss = loss
         return loss
     }
@@ -141,7 +151,8 @@ public final class Trainer {
 
     /// A validator over `cases` that runs in this trainer's arena between steps, with the weights being trained.
     public func validator(cases: [TrainingCase], overlap: Double = 0.5) throws -> Validator {
-        try Validator(plan: plan, parameters: parameters, trainingArena: arena, cases: cases, overlap: overlap)
+        try Validator(plan: plan, parameters: parameters, trainingArena: arena, cases: cases, overlap: overlap,
+                      communicator: dataParallel.communicator)
     }
 }
 

@@ -15,7 +15,9 @@ public final class TrainingRun {
     public let stopRequest: StopRequest
     /// The step the run (re)started from.
     public let firstStep: Int
-    private let metrics: RunMetrics
+    /// nil on the ranks other than 0 of a data-parallel run: rank 0 alone writes the run folder.
+    private let metrics: RunMetrics?
+    private var communicator: any Communicator { trainer.dataParallel.communicator }
     /// The run's curves so far (resumed runs start from their metrics file), drawn to `progress.png` after each
     /// validation without reading the metrics back.
     private var curves: TrainingCurves
@@ -45,19 +47,24 @@ public final class TrainingRun {
         self.trainer = trainer
         self.stopRequest = stopRequest
         firstStep = trainer.completedSteps
-        metrics = try folder.openMetrics()
-        curves = try TrainingCurves.read(metrics: folder.metricsJSONPath)
+        metrics = trainer.dataParallel.communicator.isRoot ? try folder.openMetrics() : nil
+        curves = trainer.dataParallel.communicator.isRoot ? try TrainingCurves.read(metrics: folder.metricsJSONPath) : TrainingCurves()
     }
 
     /// A new run in `path` (created; refused if it already holds a run): writes `plan.json` and `config.json`.
     public static func start(in path: String, plan: MemoryPlan, cases: [TrainingCase], validationCases: [TrainingCase] = [],
                              configuration: RunConfiguration,
-                             indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
+                             indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest(),
+                             communicator: any Communicator = SingleProcess()) throws -> TrainingRun {
+        try RunRanks.check(plan: plan, communicator: communicator, source: "the plan")
         let plan = try planningValidation(plan, of: validationCases)
-        let folder = try RunFolder.create(path)
-        try folder.writePlan(plan)
-        try folder.writeConfiguration(configuration)
-        let trainer = try Trainer(plan: plan, cases: cases, options: configuration.trainingOptions, indexCache: indexCache)
+        let folder = communicator.isRoot ? try RunFolder.create(path) : RunFolder.peer(path)
+        if communicator.isRoot {
+            try folder.writePlan(plan)
+            try folder.writeConfiguration(configuration)
+        }
+        let trainer = try Trainer(plan: plan, cases: cases, options: configuration.trainingOptions, indexCache: indexCache,
+                                  communicator: communicator)
         return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest,
                                validationCases: validationCases)
     }
@@ -66,9 +73,11 @@ public final class TrainingRun {
     /// dataset is now (default: where it was); `steps` or `epochs` set a new total length. Metrics of steps after
     /// the checkpoint (a crash past the last save) are dropped, since those steps run again.
     public static func resume(_ path: String, data: String? = nil, steps: Int? = nil, epochs: Int? = nil,
-                              indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest()) throws -> TrainingRun {
-        let folder = try RunFolder.open(path)
+                              indexCache: ForegroundIndexCache? = nil, stopRequest: StopRequest = StopRequest(),
+                              communicator: any Communicator = SingleProcess()) throws -> TrainingRun {
+        let folder = communicator.isRoot ? try RunFolder.open(path) : RunFolder.peer(path)
         let savedPlan = try folder.readPlan()
+        try RunRanks.check(plan: savedPlan, communicator: communicator, source: folder.planPath)
         var configuration = try folder.readConfiguration()
         if let data { configuration.data = data }
         if let steps, steps < 1 { throw InputError("--steps \(steps)", "must be at least 1") }
@@ -91,10 +100,12 @@ public final class TrainingRun {
             throw InputError(folder.lastPath, "is at step \(state.step), past the \(configuration.steps) steps asked for")
         }
         let trainer = try Trainer(plan: plan, cases: cases, options: configuration.trainingOptions, indexCache: indexCache,
-                                  resumingFrom: folder.lastPath)
+                                  resumingFrom: folder.lastPath, communicator: communicator)
         // Only once the checkpoint has loaded: a resume that fails changes nothing in the folder.
-        try folder.writeConfiguration(configuration)
-        try RunMetrics.truncate(jsonPath: folder.metricsJSONPath, csvPath: folder.metricsCSVPath, throughStep: trainer.completedSteps)
+        if communicator.isRoot {
+            try folder.writeConfiguration(configuration)
+            try RunMetrics.truncate(jsonPath: folder.metricsJSONPath, csvPath: folder.metricsCSVPath, throughStep: trainer.completedSteps)
+        }
         return try TrainingRun(folder: folder, configuration: configuration, plan: plan, trainer: trainer, stopRequest: stopRequest,
                                validationCases: split.validation)
     }
@@ -111,10 +122,10 @@ public final class TrainingRun {
     /// Trains to `configuration.steps`, or until a stop is requested. See the type's comment for the guarantees.
     public func run() throws -> Outcome {
         defer { trainer.stop() }
-        let voxelsPerStep = Double(plan.patch.volume * plan.effectiveBatch)
+        let voxelsPerStep = Double(plan.patch.volume * plan.globalBatch)
         let clock = ContinuousClock()
         while trainer.completedSteps < configuration.steps {
-            if let signal = stopRequest.requested {
+            if let signal = try RunRanks.agreedStop(stopRequest, communicator: communicator) {
                 try saveLast()
                 return .stopped(signal: signal)
             }
@@ -148,18 +159,22 @@ public final class TrainingRun {
                 if trainer.best?.isImproved(by: result.meanForegroundDice) ?? true {
                     trainer.best = BestMetric(name: "validation mean foreground Dice", value: result.meanForegroundDice,
                                               higherIsBetter: true, step: step)
-                    try trainer.saveCheckpoint(to: folder.bestPath)
+                    try save(to: folder.bestPath)
                 }
             }
             do {
-                try metrics.append(record)
-                curves.add(record)
-                if record.validationDice != nil { try ProgressChart.render(curves.finished).writePNG(to: folder.progressPath) }
+                if let metrics {
+                    try metrics.append(record)
+                    curves.add(record)
+                    if record.validationDice != nil { try ProgressChart.render(curves.finished).writePNG(to: folder.progressPath) }
+                }
             } catch { throw stopped(by: error) }
             onStep?(record)
             // The budget is a promise: if it is ever broken, stop with a clear error rather than be OOM-killed.
-            if record.peakResidentBytes > plan.budgetBytes {
-                throw stopped(by: MemoryBudget.breach(peak: record.peakResidentBytes, budget: plan.budgetBytes,
+            // In a data-parallel run every rank holds its own budget, and all stop together on the largest peak.
+            let peak = try communicator.maximum(record.peakResidentBytes)
+            if peak > plan.budgetBytes {
+                throw stopped(by: MemoryBudget.breach(peak: peak, budget: plan.budgetBytes,
                                                       predicted: plan.predictedPeakBytes, moment: "at step \(step)"))
             }
             if configuration.checkpointEvery > 0 && step % configuration.checkpointEvery == 0 && step < configuration.steps {
@@ -186,14 +201,23 @@ public final class TrainingRun {
     }
 
     /// Saves the trainer's current step boundary as `last/`.
-    public func saveLast() throws { try trainer.saveCheckpoint(to: folder.lastPath) }
+    public func saveLast() throws { try save(to: folder.lastPath) }
+
+    /// Rank 0 writes checkpoints, once every rank's weights are known to be the same.
+    private func save(to path: String) throws {
+        try trainer.dataParallel.checkAgreement(trainer.parameters, step: trainer.completedSteps)
+        if communicator.isRoot { try trainer.saveCheckpoint(to: path) }
+    }
 
     /// Saves `last/` after a failure, then returns the failure with where training stopped and what was saved,
     /// keeping its kind (bad input stays bad input: exit 2; anything else is a runtime failure: exit 1).
     private func stopped(by error: any Error) -> any Error {
         var outcome = "stopped after step \(trainer.completedSteps)"
         do {
-            try saveLast()
+            // Not `saveLast()`: its agreement check is a collective, and a failure may be this rank's alone while the
+            // others wait elsewhere. The weights at a boundary are the same on every rank (checked every few steps).
+            guard communicator.isRoot else { throw RuntimeFailure("\(communicator.rankName) does not write checkpoints; \(folder.lastPath) keeps rank 0's last one") }
+            try trainer.saveCheckpoint(to: folder.lastPath)
             outcome += "; saved \(folder.lastPath), continue with --resume \(folder.path)"
         } catch {
             outcome += "; saving the checkpoint failed too (\(error))"

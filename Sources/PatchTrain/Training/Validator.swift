@@ -11,11 +11,15 @@ public final class Validator {
     /// Per case, where its slices for the report cross (through the truth's largest structure); found on the
     /// first validation, by one more pass over the mask.
     private var sliceCenters: [Extent3?]
+    /// In a data-parallel run each rank validates every `size`-th case from its rank on, and the Dice scores
+    /// are summed across ranks, so every rank gets the whole result.
+    private let communicator: any Communicator
 
     /// Windows are the training patch, `overlap` apart, Gaussian-blended, `plan.microBatch` per pass.
     public init(plan: MemoryPlan, parameters: ParameterStore, trainingArena: Arena, cases: [TrainingCase],
-                overlap: Double = 0.5) throws {
+                overlap: Double = 0.5, communicator: any Communicator = SingleProcess()) throws {
         self.cases = cases
+        self.communicator = communicator
         let memory = ValidationMemory(plan: plan, overlap: overlap)
         inferencePlan = memory.inferencePlan
         let parts = memory.arenaParts
@@ -50,7 +54,12 @@ public final class Validator {
 
     /// Passes (windows × mirrorings) over all cases, for a progress bar.
     public var totalPasses: Int {
-        cases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
+        ownCases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
+    }
+
+    /// The cases this rank validates.
+    private var ownCases: [TrainingCase] {
+        cases.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
     }
 
     /// Validates every case; `slices` receives each case's truth and prediction slices (`step`: the step
@@ -59,9 +68,9 @@ public final class Validator {
                     slices: (ValidationSlices) throws -> Void = { _ in }) throws -> Result {
         let started = ContinuousClock.now
         let classes = inferencePlan.configuration.classes
-        var perCase: [[Double]] = []
+        var perCase = [[Double]](repeating: [Double](repeating: 0, count: classes), count: cases.count)
         var before = 0
-        for (index, item) in cases.enumerated() {
+        for (index, item) in cases.enumerated() where index % communicator.size == communicator.rank {
             // A file cut short since the run began is an error naming it, not a SIGBUS in the pass below.
             try item.image.checkUnchanged()
             try item.mask.checkUnchanged()
@@ -84,9 +93,13 @@ public final class Validator {
             }, progress: { done, _ in passes = done; progress(before + done) })
             item.mask.releasePages()
             before += passes
-            perCase.append((0..<classes).map { confusion.overlap(of: [$0]).dice })
-            try slices(ValidationSlices(caseID: item.id, image: item.image.path, step: step, dice: perCase[perCase.count - 1],
+            perCase[index] = (0..<classes).map { confusion.overlap(of: [$0]).dice }
+            try slices(ValidationSlices(caseID: item.id, image: item.image.path, step: step, dice: perCase[index],
                                         truth: truthSlices, prediction: predictedSlices))
+        }
+        if communicator.isDistributed {
+            let summed = try communicator.sum(perCase.flatMap { $0 })
+            perCase = (0..<cases.count).map { Array(summed[($0 * classes)..<(($0 + 1) * classes)]) }
         }
         let mean = (0..<classes).map { k in perCase.map { $0[k] }.reduce(0, +) / Double(max(perCase.count, 1)) }
         let foreground = classes > 1 ? mean.dropFirst().reduce(0, +) / Double(classes - 1) : mean[0]

@@ -11,7 +11,9 @@ struct Fit: ParsableCommand {
         discussion: """
             Writes RUN_DIR/plan.json, config.json, metrics.jsonl, metrics.csv, last/ (weights.safetensors with \
             PyTorch state_dict names, optimizer.zst, state.json) and, with validation, best/. SIGINT/SIGTERM finish \
-            the current step, save last/ and exit 130/143; `fit --resume RUN_DIR` continues exactly where it stopped.
+            the current step, save last/ and exit 130/143; `fit --resume RUN_DIR` continues exactly where it stopped. \
+            Under `mpirun -np N` (or `srun`) the N ranks train data-parallel: each samples its share of the patches, \
+            gradients are summed, rank 0 writes RUN_DIR.
             """)
 
     @Option(name: .long, help: "Dataset folder or manifest (with --resume: where the run's dataset is now).")
@@ -52,21 +54,27 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
+        let world = try World.join()
         let stop = StopRequest()
         let signals = SignalTrap(stop: stop)
         let run = try resume.map {
-            try TrainingRun.resume($0, data: data, steps: steps, epochs: epochs, indexCache: try ForegroundIndexCache(), stopRequest: stop)
+            try TrainingRun.resume($0, data: data, steps: steps, epochs: epochs, indexCache: try ForegroundIndexCache(), stopRequest: stop,
+                                   communicator: world)
         } ?? FitStart.run(data: data!, planFile: plan, budget: budget, planning: planning, training: training,  // validate() asks for --data
-                          length: (steps, epochs), stop: stop)
-        let progress = FitProgress(run: run)
+                          length: (steps, epochs), stop: stop, communicator: world)
+        // Rank 0 speaks for a data-parallel run; the others train in silence.
+        let progress = world.isRoot ? FitProgress(run: run) : nil
         let outcome = try run.run()
-        progress.finish()
+        progress?.finish()
         signals.cancel()
         switch outcome {
         case .completed:
-            try output.print(progress.summary)
+            if let progress { try output.print(progress.summary) }
         case .stopped(let signal):
-            Terminal.printError("patchtrain: stopped by \(SignalTrap.name(signal)) after step \(run.trainer.completedSteps) of \(run.configuration.steps); saved \(run.folder.lastPath); continue with: patchtrain fit --resume \(run.folder.path)")
+            if world.isRoot {
+                Terminal.printError("patchtrain: stopped by \(SignalTrap.name(signal)) after step \(run.trainer.completedSteps) of \(run.configuration.steps); saved \(run.folder.lastPath); continue with: patchtrain fit --resume \(run.folder.path)")
+            }
+            world.finish()
             Foundation.exit(128 + signal)
         }
     }

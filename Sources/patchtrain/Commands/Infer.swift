@@ -23,12 +23,17 @@ struct Infer: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func run() throws {
-        let run = try InferenceRun(model: model, input: input, out: out, budget: try budget.budget(), settings: inference.settings)
+        let world = try World.join()
+        let run = try InferenceRun(model: model, input: input, out: out, budget: try budget.budget(), settings: inference.settings,
+                                   communicator: world)
         // Quiet for the first second, so that a quick failure leaves its one error line alone on stderr.
-        let progress = ProgressBar(label: "infer", total: run.totalPasses, unit: "windows", quietPeriod: 1)
-        run.onProgress = { progress.update(completed: $0) }
+        // Under mpirun, rank 0 shows its own cases' progress and the summary of all.
+        let progress = world.isRoot ? ProgressBar(label: "infer", total: run.totalPasses, unit: "windows", quietPeriod: 1) : nil
+        run.onProgress = { progress?.update(completed: $0) }
         let cases = Result { try run.run() }
-        progress.finish()
-        try output.print(InferSummary(run: run, cases: try cases.get(), measuredPeakBytes: ProcessMemory.peakResidentBytes))
+        progress?.finish()
+        let inferred = try cases.get()
+        let peak = try world.maximum(ProcessMemory.peakResidentBytes)
+        if world.isRoot { try output.print(InferSummary(run: run, cases: inferred, measuredPeakBytes: peak)) }
     }
 }

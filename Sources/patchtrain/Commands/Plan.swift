@@ -20,6 +20,9 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Prefetch queue depth.")
     var prefetch: Int = 2
 
+    @Option(name: .long, help: "Plan each process of a data-parallel run of N ranks (`mpirun -np N patchtrain fit`).")
+    var ranks: Int = 1
+
     @Option(name: .long, help: "Write the plan to this file (input of `fit --plan`).")
     var out: String?
 
@@ -30,17 +33,21 @@ struct Plan: ParsableCommand {
     func validate() throws {
         if data != nil && shape != nil { throw ValidationError("give --data or --shape, not both") }
         guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+        try RankPlanning.validate(ranks: ranks, batch: planning.batch)
         if let classes, classes < 2 || classes > 256 { throw ValidationError("--classes must be 2...256") }
     }
 
     func run() throws {
+        // Under `mpirun -np 1 patchtrain plan --ranks N`, MPI is initialised before the baseline is measured, so the
+        // plan counts the MPI library's resident memory as a rank holds it.
+        _ = try World.join()
         let geometry = try DatasetGeometry(data: data, shape: shape, classes: classes)
         let budget = try budget.budget()
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: classes ?? geometry.classes ?? 4,
                                               normalization: planning.normalization)
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
-        let planner = try MemoryPlanner.measured(configuration: configuration, volume: geometry.volume,
-                                                 effectiveBatch: planning.effectiveBatch, prefetchDepth: prefetch)
+        let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning,
+                                               ranks: ranks, prefetchDepth: prefetch)
         switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
         case .tooSmall(let smallest):
             throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)

@@ -3,7 +3,7 @@ import PatchTrain
 
 /// What the planner is told besides the budget, shared by `plan` and `fit` (which plans when given no `--plan`).
 struct PlanningOptions: ParsableArguments {
-    @Option(name: .long, help: "Effective batch: micro-batch × accumulation steps (default 2).")
+    @Option(name: .long, help: "Effective batch: ranks × micro-batch × accumulation steps (default 2 per rank).")
     var batch: Int?
 
     @Option(name: .long, help: "Normalisation after each convolution (default batch).")

@@ -1,4 +1,5 @@
 import Foundation
+import PatchTrain
 
 /// The CLI's edge to the terminal: results to stdout, progress and errors to stderr.
 enum Terminal {
@@ -10,6 +11,11 @@ enum Terminal {
     /// Prints `patchtrain: error: <first line of message>` and exits with `code`.
     static func fail(_ message: String, code: Int32) -> Never {
         let firstLine = message.split(separator: "\n").first.map(String.init) ?? message
+        // One rank failing ends the whole job: the others may be waiting for it in a collective.
+        if let world = World.current, world.isDistributed {
+            printError("patchtrain: error (\(world.rankName)): \(firstLine)")
+            world.abort(code: code)
+        }
         printError("patchtrain: error: \(firstLine)")
         exit(code)
     }

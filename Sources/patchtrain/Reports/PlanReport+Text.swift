@@ -9,7 +9,11 @@ extension PlanReport {
         out += "budget      \(b(plan.budgetBytes)) of whole-process peak RSS (\(budgetSource))\n"
         out += "network     U-Net \(c.levelFilters.map(String.init).joined(separator: "-"))-\(c.bottleneckFilters), \(c.inputChannels) input channel(s), \(c.classes) classes, \(c.normalization) norm\n"
         out += "volume      \(plan.volume)\n"
-        out += "chosen      patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(plan.effectiveBatch))\n"
+        if let ranks = plan.ranks {
+            out += "chosen      \(ranks) ranks × patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(ranks) × \(plan.microBatch) × \(plan.accumulationSteps) = \(plan.globalBatch)); each rank's memory below\n"
+        } else {
+            out += "chosen      patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(plan.effectiveBatch))\n"
+        }
         if let recomputationCost {
             out += "recompute   each block's first convolution again in the backward pass (+\(recomputationCost) compute per step)\n"
         }
@@ -20,7 +24,7 @@ extension PlanReport {
             ("data (prefetch pool, scratch, indexes, mapped pages)", plan.data.total),
             ("arena (activations, gradients, workspaces)", plan.arena.bytes),
             ("validation (window reader, mapped pages; the rest borrows the arena)", plan.validationBytes ?? 0),
-        ]
+        ] + (plan.communicationBytes.map { [("communication (MPI allreduce buffers of one gradient bucket)", $0)] } ?? [])
         let width = 32
         for (name, bytes) in rows {
             let filled = plan.predictedPeakBytes > 0 ? Int((Double(bytes) / Double(plan.predictedPeakBytes) * Double(width)).rounded()) : 0

@@ -5,13 +5,13 @@ import PatchTrain
 /// budget with the planning options.
 enum FitPlanChoice {
     static func choose(planFile: String?, budget: BudgetOptions, planning: PlanningOptions,
-                       geometry: DatasetGeometry) throws -> MemoryPlan {
+                       geometry: DatasetGeometry, ranks: Int) throws -> MemoryPlan {
         if let planFile { return try read(planFile, geometry: geometry) }
         let budget = try budget.budget()
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: geometry.classes ?? 4,
                                               normalization: planning.normalization)
-        let planner = try MemoryPlanner.measured(configuration: configuration, volume: geometry.volume,
-                                                 effectiveBatch: planning.effectiveBatch)
+        try RankPlanning.validate(ranks: ranks, batch: planning.batch)
+        let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning, ranks: ranks)
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
         switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
         case .fits(let plan):

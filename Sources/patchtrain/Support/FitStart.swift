@@ -4,24 +4,27 @@ import PatchTrain
 /// A new `fit` run from its options: the dataset split, the plan, and the run's settings (config.json).
 enum FitStart {
     static func run(data: String, planFile: String?, budget: BudgetOptions, planning: PlanningOptions,
-                    training: TrainingOptions, length: (steps: Int?, epochs: Int?), stop: StopRequest) throws -> TrainingRun {
+                    training: TrainingOptions, length: (steps: Int?, epochs: Int?), stop: StopRequest,
+                    communicator: any Communicator) throws -> TrainingRun {
         let dataset = try Dataset(path: data, split: training.validation?.split)
         let split = try dataset.openSplit()
         let cases = split.training
         // The plan covers the largest volume of either split: validation infers whole volumes.
         let geometry = try DatasetGeometry(cases: cases + split.validation, dataset: dataset)
-        let plan = try FitPlanChoice.choose(planFile: planFile, budget: budget, planning: planning, geometry: geometry)
+        let plan = try FitPlanChoice.choose(planFile: planFile, budget: budget, planning: planning, geometry: geometry, ranks: communicator.size)
         var configuration = RunConfiguration(
             data: data, cases: cases.map(\.id), steps: 100,
             stepsPerEpoch: RunConfiguration.stepsPerEpoch(trainingVoxels: cases.reduce(0) { $0 + $1.image.shape.spatial.volume }, plan: plan),
             learningRate: training.lr ?? 1e-4, schedule: training.schedule ?? .constant, loss: training.loss ?? .dice,
             augmentation: training.noAugment ? nil : .standard, seed: training.seed ?? 0,
-            effectiveBatch: plan.effectiveBatch, budgetBytes: plan.budgetBytes, checkpointEvery: training.checkpointEvery ?? 50)
+            effectiveBatch: plan.globalBatch, budgetBytes: plan.budgetBytes, checkpointEvery: training.checkpointEvery ?? 50)
         configuration.setLength(steps: length.steps, epochs: length.epochs)
+        configuration.ranks = plan.ranks
         configuration.validationCases = split.validation.map(\.id)
         configuration.validationSplit = training.validation?.text
         configuration.validationEvery = split.validation.isEmpty ? nil : (training.valEvery ?? configuration.stepsPerEpoch)
         return try TrainingRun.start(in: training.out ?? "patchtrain-run", plan: plan, cases: cases, validationCases: split.validation,
-                                     configuration: configuration, indexCache: try ForegroundIndexCache(), stopRequest: stop)
+                                     configuration: configuration, indexCache: try ForegroundIndexCache(), stopRequest: stop,
+                                     communicator: communicator)
     }
 }

@@ -29,6 +29,11 @@ enum CLIRunner {
         guard let executable else {
             throw CLIRunnerError("patchtrain executable not found; build it first (swift build) or set PATCHTRAIN_BIN")
         }
+        return try start(executable: executable, arguments, environment: environment)
+    }
+
+    /// Starts `executable` (patchtrain, or a launcher such as mpirun that starts it) the same way.
+    static func start(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> RunningCLI {
         // Files, not pipes: nothing can deadlock however much the child writes to either stream.
         let scratch = TemporaryFolder("patchtrain-cli")
         let outPath = scratch.file("stdout"), errPath = scratch.file("stderr")
