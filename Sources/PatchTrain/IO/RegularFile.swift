@@ -13,7 +13,7 @@ enum RegularFile {
     static func open(_ path: String, missing: String = "no such file") throws -> (descriptor: Int32, info: stat) {
         // O_NONBLOCK makes open return at once for a FIFO, so the type check below can refuse it; for a regular file
         // the flag changes nothing.
-        let fd = openFile(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+        let fd = SystemCall.open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK, 0)
         if fd < 0 {
             throw InputError(path, errno == ENOENT ? missing : "cannot open (\(String(cString: strerror(errno))))")
         }
@@ -51,12 +51,4 @@ enum RegularFile {
         // A file cut short while being read: what was read is all there is, and the decoder judges it.
         return filled < size ? data.prefix(filled) : data
     }
-}
-
-private func openFile(_ path: String, _ flags: Int32) -> Int32 {
-    #if canImport(Glibc)
-    Glibc.open(path, flags)
-    #else
-    Darwin.open(path, flags)
-    #endif
 }

@@ -63,6 +63,8 @@ extension MemoryPlan {
         validationBytes = try c.decodeIfPresent(Int.self, forKey: .validationBytes)
         validationVolume = try c.decodeIfPresent(Extent3.self, forKey: .validationVolume)
         flopsPerMicroStep = try c.decode(Double.self, forKey: .flopsPerMicroStep)
+        ranks = try c.decodeIfPresent(Int.self, forKey: .ranks)
+        communicationBytes = try c.decodeIfPresent(Int.self, forKey: .communicationBytes)
         try checkLimits()
     }
 }

@@ -11,6 +11,8 @@ public enum PlanLimits {
     public static let accumulationSteps = 1...65536
     public static let effectiveBatch = 1...65536
     public static let prefetchDepth = 1...64
+    /// Ranks of a data-parallel run (`MPI_Allreduce` counts are 32-bit, and no cluster of this kind is larger).
+    public static let ranks = 1...65536
     /// Patch voxels × micro-batch: with up to 2 × 1024 channels and 27 taps per tensor, every byte count of the
     /// step then stays far inside `Int` (2^34 · 2^11 · 2^5 · 4 bytes = 2^52).
     public static let voxelsPerMicroBatch = 1 << 34
@@ -45,6 +47,7 @@ extension MemoryPlan {
                                     prefetchDepth: prefetchDepth)
         try PlanLimits.check("patch", patch, in: PlanLimits.patchEdge, multiple: configuration.patchMultiple)
         if let validationVolume { try PlanLimits.check("validationVolume", validationVolume, in: PlanLimits.volumeEdge) }
+        if let ranks { try FieldProblem.check("ranks", ranks, in: PlanLimits.ranks) }
         guard let voxels = Checked.product([patch.x, patch.y, patch.z, microBatch]), voxels <= PlanLimits.voxelsPerMicroBatch else {
             throw FieldProblem("patch", "\(patch) × micro-batch \(microBatch) is more than \(PlanLimits.voxelsPerMicroBatch) voxels")
         }
@@ -56,6 +59,7 @@ extension MemoryPlan {
             ("persistent.checkpointScratchBytes", persistent.checkpointScratchBytes), ("data.patchPool", data.patchPool),
             ("data.samplerScratch", data.samplerScratch), ("data.foregroundIndexes", data.foregroundIndexes),
             ("data.mappedPages", data.mappedPages), ("arena.bytes", arena.bytes), ("validationBytes", validationBytes ?? 0),
+            ("communicationBytes", communicationBytes ?? 0),
         ]
         var total = 0
         for (field, bytes) in parts {

@@ -49,7 +49,7 @@ public final class RunFolder {
     /// The folder as the other ranks of a data-parallel run see it: they read it (on a resume) but never write or
     /// lock it; rank 0 does both.
     private init(peerOf path: String) {
-        self.path = RunFolder.trimmed(path)
+        self.path = RunFiles(path).path
         lockDescriptor = -1
     }
 
