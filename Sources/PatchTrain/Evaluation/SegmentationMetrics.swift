@@ -13,11 +13,12 @@ public struct LabelCounts: Sendable {
 
 /// Counting a prediction against the truth, voxel by voxel, in bounded memory.
 ///
-/// Both volumes are read through their `VolumeSource` as class indices (`readLabels`: a label map as is, a one-hot
-/// or per-class-score volume by argmax), one slab at a time, and their mapped pages are released after each slab.
-/// Slabs (`Slabs`) are whole planes across the slowest axis on disk of the volume with more bytes per voxel, so
-/// each is one short stretch of that file. Memory: two slabs of bytes (at most `slabVoxels`, 1 MiB, each), one row
-/// of Float scratch per volume, a 256×256 table of counts (512 KiB), and the file pages of one slab: at most 16 MiB
+/// Both volumes are read through their `VolumeSource` as class indices (`readCheckedLabels`: a label map as is,
+/// refused if it holds anything but integers in 0...255; a one-hot or per-class-score volume by argmax), one slab at
+/// a time, and their mapped pages are released after each slab. Slabs (`Slabs`) are whole planes across the slowest
+/// axis on disk of the volume with more bytes per voxel, so each is one short stretch of that file. Memory: two
+/// slabs of bytes (at most `slabVoxels`, 1 MiB, each), one slab of Float scratch (4 MiB) for checking label maps,
+/// one row of Float scratch per volume, a 256×256 table of counts (512 KiB), and the file pages of one slab: at most 8 MiB
 /// of the larger file, and at most the whole of the other if it is stored in the other order (a uint8 prediction
 /// in NIfTI beside a `.npy` truth: 9 MiB at 240×240×160) — never more as the cases grow in number.
 public enum SegmentationMetrics {
@@ -36,9 +37,11 @@ public enum SegmentationMetrics {
         let capacity = slabs.map(\.size.volume).max() ?? 0
         let truthSlab = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
         let predictedSlab = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        let values = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
         defer {
             truthSlab.deallocate()
             predictedSlab.deallocate()
+            values.deallocate()
         }
         var matrix = ConfusionMatrix(size: 256)
         var truthBounds = LabelBounds(), predictionBounds = LabelBounds()
@@ -46,8 +49,8 @@ public enum SegmentationMetrics {
             // A file cut short since it was opened is an error here, not a SIGBUS in the read below.
             try truth.checkUnchanged()
             try prediction.checkUnchanged()
-            truth.readLabels(box, into: truthSlab)
-            prediction.readLabels(box, into: predictedSlab)
+            try truth.readCheckedLabels(box, into: truthSlab, scratch: values)
+            try prediction.readCheckedLabels(box, into: predictedSlab, scratch: values)
             matrix.add(truth: truthSlab, predicted: predictedSlab, count: box.size.volume)
             truthBounds.include(truthSlab, box: box)
             predictionBounds.include(predictedSlab, box: box)

@@ -146,6 +146,28 @@ import Testing
         #expect(error?.problem.contains("2x2x3") == true && error?.problem.contains("2x2x2") == true)
     }
 
+    /// A float prediction of 0.6 is not class 1, NaN is not class 255, and a negative label is not background:
+    /// each is refused naming the file and the voxel, while integral floats are read as the labels they are.
+    @Test func labelMapsHoldingWhatIsNotALabelAreRefused() throws {
+        let files = LabelVolumes()
+        let t = try VolumeOpener.open(try files.labelMap("t.npy", [0, 0, 1, 1, 0, 0, 0, 0], shape: cube))
+        for (index, bad) in [Float(0.6), .nan, -1, 256].enumerated() {
+            var values: [Float] = [0, 0, 1, 1, 0, 0, 0, 0]
+            values[5] = bad
+            let path = files.folder.file("p\(index).npy")
+            try NPYWriter.write(values, elementType: .float32, shape: [2, 2, 2], to: path)
+            let error = #expect(throws: InputError.self) {
+                try SegmentationMetrics.count(prediction: try VolumeOpener.open(path), truth: t)
+            }
+            #expect(error?.file == path)
+            #expect(error?.problem.contains("at voxel (1, 0, 1) is not a label") == true)
+        }
+        let integral = files.folder.file("integral.npy")
+        try NPYWriter.write([Float](arrayLiteral: 0, 0, 1, 1, 0, 0, 2, 0), elementType: .float32, shape: [2, 2, 2], to: integral)
+        let c = try SegmentationMetrics.count(prediction: try VolumeOpener.open(integral), truth: t)
+        #expect(c.confusion.largestPredictedLabel == 2)
+    }
+
     @Test func labelsOutsideTheClassesAreReportedAgainstTheirFile() throws {
         let c = try counts([0, 0, 1, 1, 0, 0, 0, 0], [0, 0, 1, 4, 4, 0, 0, 0])
         #expect(throws: Never.self) { try c.checkLabels(below: 5, predictionPath: "p", truthPath: "t") }
