@@ -23,6 +23,9 @@ public protocol Communicator: AnyObject, Sendable {
 extension Communicator {
     public var isRoot: Bool { rank == 0 }
     public var isDistributed: Bool { size > 1 }
+    /// Whether item `index` of a list the ranks split between them (validation cases, inference cases) is this
+    /// rank's: every `size`-th item from its rank on.
+    public func owns(_ index: Int) -> Bool { index % size == rank }
 
     /// `values` summed over the ranks, for a few scalars.
     public func sum(_ values: [Double]) throws -> [Double] {

@@ -50,14 +50,12 @@ public final class InferenceRun {
 
     /// Network passes the whole run makes, for a progress total.
     public var totalPasses: Int {
-        cases.indices.filter(isOwn).reduce(0) { $0 + passes(of: cases[$1]) }
+        cases.indices.filter(communicator.owns).reduce(0) { $0 + passes(of: cases[$1]) }
     }
 
     private func passes(of item: InferenceInput) -> Int {
         SlidingWindow(volume: item.volume.shape.spatial, window: plan.window, overlap: plan.overlap).count * (plan.mirroring ? 8 : 1)
     }
-
-    private func isOwn(_ index: Int) -> Bool { index % communicator.size == communicator.rank }
 
     /// Infers every case in order; stops with a runtime failure if the measured peak ever passes the budget.
     public func run() throws -> [InferredCase] {
@@ -70,7 +68,7 @@ public final class InferenceRun {
         var before = 0
         var seconds = [Double](repeating: 0, count: cases.count)
         let inferred: [InferredCase?] = try cases.enumerated().map { index, item in
-            guard isOwn(index) else { return nil }
+            guard communicator.owns(index) else { return nil }
             let started = Date()
             let writer = try PredictionWriter(folder: outputFolder, stem: item.stem, extent: item.volume.shape.spatial,
                                               classes: model.configuration.classes, format: settings.format,

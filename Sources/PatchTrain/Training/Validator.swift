@@ -59,7 +59,7 @@ public final class Validator {
 
     /// The cases this rank validates.
     private var ownCases: [TrainingCase] {
-        cases.enumerated().filter { $0.offset % communicator.size == communicator.rank }.map(\.element)
+        cases.indices.filter(communicator.owns).map { cases[$0] }
     }
 
     /// Validates every case; `slices` receives each case's truth and prediction slices (`step`: the step
@@ -70,7 +70,7 @@ public final class Validator {
         let classes = inferencePlan.configuration.classes
         var perCase = [[Double]](repeating: [Double](repeating: 0, count: classes), count: cases.count)
         var before = 0
-        for (index, item) in cases.enumerated() where index % communicator.size == communicator.rank {
+        for (index, item) in cases.enumerated() where communicator.owns(index) {
             // A file cut short since the run began is an error naming it, not a SIGBUS in the pass below.
             try item.image.checkUnchanged()
             try item.mask.checkUnchanged()
