@@ -2,9 +2,14 @@ import Foundation
 
 /// A training set on disk, listed but not yet opened.
 ///
-/// Two layouts (docs/formats.md, "Datasets"):
+/// Layouts (docs/formats.md, "Datasets"), detected from the folder's contents:
 /// - a folder with `images/` and `masks/` (or `labels/`), pairing files by stem (`a.npy` ↔ `a.nii.gz` pair too);
-/// - a `manifest.json` (in the folder, or named directly) listing the pairs and, optionally, the validation cases.
+/// - a `manifest.json` (in the folder, or named directly) listing the pairs and, optionally, the validation cases;
+/// - nnU-Net v2 raw (`imagesTr/CASE_XXXX`, one file per channel, `labelsTr/`, `dataset.json`);
+/// - the Medical Segmentation Decathlon (`imagesTr/` of 4D NIfTI, `labelsTr/`, `dataset.json`);
+/// - BraTS (one folder per case with `_flair`, `_t1`, `_t1ce`, `_t2` and `_seg` volumes).
+/// Layouts that declare their labels (dataset.json, BraTS) train on classes 0..K−1 in the order of the values
+/// (`labelValues`); predictions are written back in the stored values.
 ///
 /// Listing touches only directory entries; `check()` reads the headers; `DatasetScan` reads the voxels.
 /// Problems that concern one file (an image without its mask) are collected, so that `inspect` can report all
@@ -15,6 +20,23 @@ public struct Dataset: Sendable {
         case folders(images: String, masks: String)
         /// The manifest's path.
         case manifest(String)
+        /// nnU-Net v2 raw: the `dataset.json` path.
+        case nnUNet(String)
+        /// Medical Segmentation Decathlon: the `dataset.json` path.
+        case decathlon(String)
+        /// BraTS case folders: the dataset folder.
+        case brats(String)
+
+        /// The layout's name, as `inspect` reports it.
+        public var name: String {
+            switch self {
+            case .folders(_, let masks): return "images/ + \(masks.split(separator: "/").last ?? "masks")/"
+            case .manifest: return "manifest"
+            case .nnUNet: return "nnU-Net v2 raw"
+            case .decathlon: return "Medical Segmentation Decathlon"
+            case .brats: return "BraTS case folders"
+            }
+        }
     }
 
     /// The folder or manifest as the user named it.
@@ -24,6 +46,11 @@ public struct Dataset: Sendable {
     public let entries: [DatasetEntry]
     /// The number of classes given by the caller or the manifest; nil when the masks are to tell.
     public let classes: Int?
+    /// The stored label value of each class when the layout declares its labels (`[0, 1, 2, 4]` for BraTS);
+    /// nil: classes are the stored values.
+    public let labelValues: [Int]?
+    /// The channel names the layout declares, in channel order.
+    public let channelNames: [String]?
     /// Problems found while listing: unpaired or unrecognised files, duplicate ids, unknown validation ids.
     public let listingProblems: [InputError]
 
@@ -48,10 +75,8 @@ public struct Dataset: Sendable {
                 throw InputError(path, "not a dataset (expected a folder with images/ and masks/, or a manifest .json)")
             }
             listing = try DatasetListing(manifest: path)
-        } else if FileManager.default.fileExists(atPath: "\(path)/manifest.json") {
-            listing = try DatasetListing(manifest: "\(path)/manifest.json")
         } else {
-            listing = try DatasetListing(folder: path)
+            listing = try DatasetListing.detecting(folder: path)
         }
 
         var entries = listing.entries
@@ -73,7 +98,9 @@ public struct Dataset: Sendable {
         self.path = path
         self.layout = listing.layout
         self.entries = entries
-        self.classes = classes ?? listing.classes
+        self.classes = classes ?? listing.classes ?? listing.labelValues?.count
+        self.labelValues = listing.labelValues
+        self.channelNames = listing.channelNames
         self.listingProblems = problems
     }
 }

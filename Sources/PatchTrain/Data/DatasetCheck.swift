@@ -41,12 +41,12 @@ extension Dataset {
         }
         var opened: [Opened] = entries.map { entry in
             var item = Opened(entry: entry)
-            switch Dataset.openVolume(entry.imagePath) {
+            switch Dataset.openImage(entry.imagePaths) {
             case .success(let volume): item.image = volume
             case .failure(let problem): item.problems.append(problem)
             }
             switch Dataset.openVolume(entry.maskPath) {
-            case .success(let volume): item.mask = volume
+            case .success(let volume): item.mask = renumbered(volume)
             case .failure(let problem): item.problems.append(problem)
             }
             if let image = item.image, image.elementType == .bool {
@@ -81,7 +81,7 @@ extension Dataset {
         for item in opened {
             problems += item.problems
             guard item.problems.isEmpty, let image = item.image, let mask = item.mask else { continue }
-            let bytes = Dataset.fileSize(image.path) + Dataset.fileSize(mask.path)
+            let bytes = item.entry.imagePaths.reduce(Dataset.fileSize(item.entry.maskPath)) { $0 + Dataset.fileSize($1) }
             cases.append(CheckedCase(entry: item.entry, trainingCase: TrainingCase(id: item.entry.id, image: image, mask: mask), diskBytes: bytes))
         }
         return DatasetCheck(cases: cases, problems: problems, classes: classes)
@@ -99,6 +99,33 @@ extension Dataset {
         let result = check()
         if let first = result.problems.first { throw first }
         return (result.trainingCases, result.validationCases)
+    }
+
+    /// A label map read through `labelValues` when the layout declares values that are not already 0..K−1.
+    func renumbered(_ mask: any VolumeSource) -> any VolumeSource {
+        guard let labelValues, labelValues != Array(0..<labelValues.count), mask.shape.channels == 1 else { return mask }
+        return LabelMappedVolume(mask, labelValues: labelValues)
+    }
+
+    /// Opens a case's image: one file, or one single-channel file per channel read as one volume.
+    static func openImage(_ paths: [String]) -> Result<any VolumeSource, InputError> {
+        guard paths.count > 1 else { return openVolume(paths[0]) }
+        var channels: [any VolumeSource] = []
+        for path in paths {
+            switch openVolume(path) {
+            case .success(let volume):
+                if volume.shape.channels != 1 {
+                    return .failure(InputError(path, "has \(volume.shape.channels) channels; a per-channel file must have one"))
+                }
+                if let first = channels.first, first.shape.spatial != volume.shape.spatial {
+                    return .failure(InputError(path, "shape \(volume.shape.spatial) differs from the case's first channel's \(first.shape.spatial) (\(DatasetListing.fileName(first.path)))"))
+                }
+                channels.append(volume)
+            case .failure(let problem):
+                return .failure(problem)
+            }
+        }
+        return .success(ChannelStackVolume(channels))
     }
 
     /// Opens one volume; any failure becomes an `InputError` naming the file.

@@ -9,8 +9,12 @@ struct DatasetListing {
     /// The manifest's `validation` list, if it has one.
     var validationIDs: [String]?
     var manifestPath: String?
+    /// The stored label values of a layout that declares them (dataset.json, BraTS); index = class.
+    var labelValues: [Int]?
+    /// The channel names a layout declares, in channel order.
+    var channelNames: [String]?
 
-    static let expectedLayout = "expected images/ and masks/, or manifest.json"
+    static let expectedLayout = "expected images/ and masks/, manifest.json, nnU-Net's or the Decathlon's imagesTr/ + labelsTr/ + dataset.json, or BraTS case folders"
 
     init(manifest path: String) throws {
         let manifest = try DatasetManifest(path: path)
@@ -66,7 +70,7 @@ struct DatasetListing {
 
     /// Volume files in `folder` by stem. Hidden files and sub-folders are skipped; any other file that is not a
     /// volume, and a second file with the same stem, is a problem (silently skipping them would lose a case).
-    private static func volumes(in folder: String, problems: inout [InputError]) -> [String: String] {
+    static func volumes(in folder: String, problems: inout [InputError]) -> [String: String] {
         var byStem: [String: String] = [:]
         for (name, path) in FolderListing.files(in: folder) {
             guard let stem = VolumeFormat.stem(of: name) else {

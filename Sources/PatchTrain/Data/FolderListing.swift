@@ -15,6 +15,11 @@ enum FolderListing {
         visibleNames(in: folder).map { ($0, (folder as NSString).appendingPathComponent($0)) }.filter { !isFolder($0.path) }
     }
 
+    static func isRegularFile(_ path: String) -> Bool {
+        var flag: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && !flag.boolValue
+    }
+
     static func isFolder(_ path: String) -> Bool {
         var flag: ObjCBool = false
         return FileManager.default.fileExists(atPath: path, isDirectory: &flag) && flag.boolValue

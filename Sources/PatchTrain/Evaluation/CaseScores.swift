@@ -5,13 +5,17 @@ public struct CaseScores: Sendable {
         public let overlap: OverlapCounts
     }
 
-    /// Indexed by class label `0..<classes`, background included.
+    /// The label of each entry of `classes`: `0..<classes`, or the dataset's declared label values.
+    public let labels: [Int]
+    /// One per label of `labels`, background included.
     public let classes: [OverlapCounts]
-    /// BraTS's regions when there are four classes (`LabelRegion.regions(forClasses:)`), else empty.
+    /// BraTS's regions when the labels are BraTS's (`LabelRegion.regions(forLabels:)`), else empty.
     public let regions: [Region]
 
-    public init(_ confusion: ConfusionMatrix, classes: Int) {
-        self.classes = (0..<classes).map { confusion.overlap(of: [$0]) }
-        regions = LabelRegion.regions(forClasses: classes).map { Region(region: $0, overlap: confusion.overlap(of: $0.labels)) }
+    /// `labels`: the label values to score (a dataset's declared ones, BraTS's [0, 1, 2, 4]); nil: `0..<classes`.
+    public init(_ confusion: ConfusionMatrix, classes: Int, labels: [Int]? = nil) {
+        self.labels = labels ?? Array(0..<classes)
+        self.classes = self.labels.map { confusion.overlap(of: [$0]) }
+        regions = LabelRegion.regions(forLabels: self.labels).map { Region(region: $0, overlap: confusion.overlap(of: $0.labels)) }
     }
 }

@@ -24,6 +24,8 @@ public struct EvaluationPairing: Sendable {
     public let problems: [InputError]
     /// Where the truth files were listed (the masks folder, the manifest, or the folder itself).
     public let truthSource: String
+    /// The stored label values the truth's dataset declares (BraTS, dataset.json), ascending; nil otherwise.
+    public let labelValues: [Int]?
 
     /// Suffixes that are not part of a case id.
     public static let ignoredSuffixes = ["_pred", "_seg"]
@@ -31,7 +33,7 @@ public struct EvaluationPairing: Sendable {
     public init(predictions: String, truth: String) throws {
         let predictions = EvaluationPairing.trimmed(predictions), truth = EvaluationPairing.trimmed(truth)
         var problems: [InputError] = []
-        let (truthSource, truthFiles) = try EvaluationPairing.truthFiles(truth, problems: &problems)
+        let (truthSource, truthFiles, labelValues) = try EvaluationPairing.truthFiles(truth, problems: &problems)
         guard FolderListing.isFolder(predictions) else {
             throw InputError(predictions, FileManager.default.fileExists(atPath: predictions) ? "not a folder (expected a folder of predicted label maps)" : "no such folder")
         }
@@ -49,6 +51,7 @@ public struct EvaluationPairing: Sendable {
         self.pairs = match.matched.map { EvaluationPair(id: $0.id, predictionPath: $0.second, truthPath: $0.first) }
         self.problems = problems
         self.truthSource = truthSource
+        self.labelValues = labelValues
     }
 
     /// The case id of a volume file name; nil if it is not a volume name.
@@ -60,7 +63,17 @@ public struct EvaluationPairing: Sendable {
         return stem
     }
 
-    private static func truthFiles(_ truth: String, problems: inout [InputError]) throws -> (String, [String: String]) {
+    private static func truthFiles(_ truth: String, problems: inout [InputError]) throws -> (String, [String: String], [Int]?) {
+        if FolderListing.isFolder(truth), DatasetListing.declaresItsLabels(folder: truth) {
+            let dataset = try Dataset(path: truth)
+            problems += dataset.listingProblems
+            return (truth, Dictionary(dataset.entries.map { ($0.id, $0.maskPath) }) { first, _ in first }, dataset.labelValues)
+        }
+        let (source, files) = try plainTruthFiles(truth, problems: &problems)
+        return (source, files, nil)
+    }
+
+    private static func plainTruthFiles(_ truth: String, problems: inout [InputError]) throws -> (String, [String: String]) {
         let manager = FileManager.default
         if !FolderListing.isFolder(truth) {
             guard manager.fileExists(atPath: truth) else { throw InputError(truth, "no such file or folder") }

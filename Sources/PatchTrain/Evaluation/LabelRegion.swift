@@ -22,7 +22,23 @@ public struct LabelRegion: Sendable, Hashable {
         LabelRegion(name: "ET", title: "enhancing tumour", labels: [3]),
     ]
 
+    /// BraTS's regions in BraTS's own labels {0, 1, 2, 4}, as its label files and `infer` on a BraTS folder store them.
+    public static let bratsStored: [LabelRegion] = [
+        LabelRegion(name: "WT", title: "whole tumour", labels: [1, 2, 4]),
+        LabelRegion(name: "TC", title: "tumour core", labels: [1, 4]),
+        LabelRegion(name: "ET", title: "enhancing tumour", labels: [4]),
+    ]
+
     /// The regions scored for a number of classes: BraTS's with four classes, none otherwise (there is no
     /// agreed grouping of other labellings).
     public static func regions(forClasses classes: Int) -> [LabelRegion] { classes == 4 ? brats : [] }
+
+    /// The regions scored for a set of labels: BraTS's for 0…3 and for BraTS's stored {0, 1, 2, 4}, else none.
+    public static func regions(forLabels labels: [Int]) -> [LabelRegion] {
+        switch labels {
+        case [0, 1, 2, 3]: return brats
+        case [0, 1, 2, 4]: return bratsStored
+        default: return []
+        }
+    }
 }

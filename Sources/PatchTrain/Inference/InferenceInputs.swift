@@ -1,23 +1,38 @@
 import Foundation
 
-/// The volumes an inference run reads: one file, every volume file in a folder, or a dataset folder's `images/`.
+/// The volumes an inference run reads: one file, every volume file in a folder, a dataset folder's `images/`,
+/// or every case of a dataset in another layout (nnU-Net v2 raw, Decathlon, BraTS), its channels stacked.
 public struct InferenceInput {
-    /// The name outputs are written under: the file name without its extension.
+    /// The name outputs are written under: the file name without its extension, or the dataset's case id.
     public let stem: String
     public let volume: any VolumeSource
-    /// The header of a NIfTI input, whose geometry a NIfTI output keeps.
-    public var niftiHeader: NIfTIHeader? { (volume as? NIfTIVolume)?.header }
+    /// The stored label value of each class, when the dataset declares them: predictions are written in them.
+    public var labelValues: [Int]?
+    /// The header of a NIfTI input (a stack's first channel), whose geometry a NIfTI output keeps.
+    public var niftiHeader: NIfTIHeader? { InferenceInput.niftiHeader(of: volume) }
+
+    static func niftiHeader(of volume: any VolumeSource) -> NIfTIHeader? {
+        if let stack = volume as? ChannelStackVolume { return niftiHeader(of: stack.channels[0]) }
+        return (volume as? NIfTIVolume)?.header
+    }
 }
 
 public enum InferenceInputs {
     public static func open(_ path: String) throws -> [InferenceInput] {
         guard FileManager.default.fileExists(atPath: path) else { throw InputError(path, "no such file or folder") }
         guard FolderListing.isFolder(path) else { return [try openFile(path)] }
+        if DatasetListing.declaresItsLabels(folder: path) { return try openDataset(path) }
         let images = (path as NSString).appendingPathComponent("images")
         let folder = FolderListing.isFolder(images) ? images : path
         let volumes = FolderListing.files(in: folder).filter { VolumeFormat.stem(of: $0.name) != nil }
         guard !volumes.isEmpty else { throw InputError(folder, "holds no \(VolumeFormat.namesForMessages) volumes") }
         return try volumes.map { try openFile($0.path) }
+    }
+
+    /// Every case of the dataset at `folder`, named by case id, with the dataset's label values.
+    static func openDataset(_ folder: String) throws -> [InferenceInput] {
+        let dataset = try Dataset(path: folder)
+        return try dataset.openCases().map { InferenceInput(stem: $0.id, volume: $0.image, labelValues: dataset.labelValues) }
     }
 
     static func openFile(_ path: String) throws -> InferenceInput {

@@ -30,6 +30,11 @@ public final class InferenceRun {
         for item in cases where item.volume.shape.channels != configuration.inputChannels {
             throw InputError(item.volume.path, "has \(item.volume.shape.channels) channel(s), the model takes \(configuration.inputChannels)")
         }
+        for item in cases {
+            if let values = item.labelValues, values.count != configuration.classes {
+                throw InputError(item.volume.path, "the dataset has \(values.count) labels \(values), the model \(configuration.classes) classes")
+            }
+        }
         try OutputCollisions.check(cases, out: out, settings: settings)
         var largest = Extent3.zero
         for item in cases { for a in 0..<3 { largest[a] = max(largest[a], item.volume.shape.spatial[a]) } }
@@ -72,7 +77,8 @@ public final class InferenceRun {
             let started = Date()
             let writer = try PredictionWriter(folder: outputFolder, stem: item.stem, extent: item.volume.shape.spatial,
                                               classes: model.configuration.classes, format: settings.format,
-                                              probabilities: settings.probabilities, reference: item.niftiHeader)
+                                              probabilities: settings.probabilities, reference: item.niftiHeader,
+                                              labelValues: item.labelValues)
             var passes = 0
             try inference.infer(item.volume, plane: { x, plane in try writer.append(plane: x, probabilities: plane) },
                                 progress: { done, _ in passes = done; onProgress?(before + done) })

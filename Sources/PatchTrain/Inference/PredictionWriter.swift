@@ -21,6 +21,8 @@ public final class PredictionWriter {
     private let planeProbabilities: UnsafeMutablePointer<Float16>?
     private let wholeLabels: UnsafeMutablePointer<UInt8>?
     private var planesWritten = 0
+    /// The stored value of each class (`labelValues[k]` is written for class k); nil writes the classes.
+    private let labelValues: [UInt8]?
 
     /// The files a writer for `stem` creates in `folder`: the label map, and the probabilities when asked for.
     public static func paths(folder: String, stem: String, format: LabelFormat, probabilities: Bool) -> (labels: String, probabilities: String?) {
@@ -29,9 +31,13 @@ public final class PredictionWriter {
     }
 
     /// Writes `STEM.npy` or `STEM.nii.gz` (and `STEM_probabilities.npy`) into `folder`. `reference`: the input's
-    /// NIfTI header, whose affine and voxel size a NIfTI label map keeps.
+    /// NIfTI header, whose affine and voxel size a NIfTI label map keeps. `labelValues`: the dataset's stored
+    /// label of each class (one per class, 0...255), so that predictions read like the dataset's own labels.
     public init(folder: String, stem: String, extent: Extent3, classes: Int, format: LabelFormat, probabilities: Bool,
-                reference: NIfTIHeader?) throws {
+                reference: NIfTIHeader?, labelValues: [Int]? = nil) throws {
+        precondition(labelValues.map { $0.count == classes && $0.allSatisfy { (0...255).contains($0) } } ?? true,
+                     "one label value in 0...255 per class")
+        self.labelValues = labelValues?.map { UInt8($0) }
         self.extent = extent
         self.classes = classes
         self.format = format
@@ -66,6 +72,9 @@ public final class PredictionWriter {
         let voxels = extent.y * extent.z
         let labels = wholeLabels.map { $0 + x * voxels } ?? planeLabels
         Stitcher.labels(of: probabilities, classes: classes, count: voxels, into: labels)
+        if let labelValues {
+            for v in 0..<voxels { labels[v] = labelValues[Int(labels[v])] }
+        }
         try labelWriter?.append(UnsafeBufferPointer(start: planeLabels, count: voxels))
         if let probabilityWriter, let planeProbabilities {
             Precision.narrow(probabilities, into: planeProbabilities, count: voxels * classes)

@@ -44,15 +44,18 @@ struct Evaluate: ParsableCommand {
             defer { progress.advance() }
             return try SegmentationMetrics.count(prediction: item.prediction, truth: item.truth)
         }
-        let classCount = classes ?? SegmentationMetrics.inferredClasses(counts)
+        // A dataset that declares its labels (BraTS, dataset.json) is scored in its stored values.
+        let declared = classes == nil ? pairing.labelValues : nil
+        let classCount = classes ?? declared.map { $0.last! + 1 } ?? SegmentationMetrics.inferredClasses(counts)
         for (item, count) in zip(opened, counts) {
             try count.checkLabels(below: classCount, predictionPath: item.pair.predictionPath, truthPath: item.pair.truthPath)
         }
+        let labels = declared ?? Array(0..<classCount)
         let cases = zip(opened, counts).map { item, count in
             defer { if hd95 { progress.advance() } }
-            return item.scores(count, classes: classCount, hd95: hd95)
+            return item.scores(count, labels: labels, hd95: hd95)
         }
         progress.finish()
-        try output.print(EvaluateReport(predictions: pred, truth: pairing.truthSource, classes: classCount, cases: cases))
+        try output.print(EvaluateReport(predictions: pred, truth: pairing.truthSource, labels: labels, cases: cases))
     }
 }

@@ -6,7 +6,7 @@ extension EvaluateReport {
         var out = "evaluate \(predictions) against \(truth): \(cases.count) case\(cases.count == 1 ? "" : "s"), \(classes) class\(classes == 1 ? "" : "es")"
         if !regions.isEmpty { out += "; regions " + regions.map { "\($0.name) = {\($0.labels.map(String.init).joined(separator: ","))}" }.joined(separator: ", ") }
         out += "\n\nDice (a structure absent from both volumes scores 1)\n"
-        let diceHeader = ["case"] + (0..<classes).map { "class \($0)" } + regions.map(\.name)
+        let diceHeader = ["case"] + labels.map { "class \($0)" } + regions.map(\.name)
         var rows = [diceHeader]
         for c in cases { rows.append([c.id] + (c.classes + c.regions).map { String(format: "%.4f", $0.dice) }) }
         rows.append(["mean"] + (mean.classes + mean.regions).map { String(format: "%.4f", $0.dice) })
@@ -15,7 +15,7 @@ extension EvaluateReport {
         let units = Set(cases.compactMap(\.hd95Unit))
         if !units.isEmpty {
             out += "\nHD95 in \(units.sorted().map { $0 == "voxel" ? "voxels" : $0 }.joined(separator: " / ")) (absent from both: 0; from one only: the volume's diagonal)\n"
-            var rows = [["case"] + (1..<max(classes, 1)).map { "class \($0)" } + regions.map(\.name)]
+            var rows = [["case"] + labels.filter { $0 != 0 }.map { "class \($0)" } + regions.map(\.name)]
             func cells(_ scores: [Score]) -> [String] {
                 scores.filter { $0.label != 0 }.map { $0.hd95.map { String(format: "%.2f", $0) } ?? "-" }
             }

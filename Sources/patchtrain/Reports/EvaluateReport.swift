@@ -39,15 +39,18 @@ struct EvaluateReport: CommandSummary {
     var predictions: String
     var truth: String
     var classes: Int
+    /// The label value of each class scored: `0..<classes`, or the dataset's declared values (BraTS's 0, 1, 2, 4).
+    var labels: [Int]
     var regions: [Region]
     var cases: [Case]
     var mean: Mean
 
-    init(predictions: String, truth: String, classes: Int, cases: [Case]) {
+    init(predictions: String, truth: String, labels: [Int], cases: [Case]) {
         self.predictions = predictions
         self.truth = truth
-        self.classes = classes
-        regions = LabelRegion.regions(forClasses: classes).map { Region(name: $0.name, title: $0.title, labels: $0.labels) }
+        self.classes = labels.count
+        self.labels = labels
+        regions = LabelRegion.regions(forLabels: labels).map { Region(name: $0.name, title: $0.title, labels: $0.labels) }
         self.cases = cases
         func average(_ scores: [[Score]]) -> [Score] {
             guard let first = scores.first else { return [] }

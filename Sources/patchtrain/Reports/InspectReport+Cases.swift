@@ -5,10 +5,10 @@ extension InspectReport {
     /// The report of a checked and scanned dataset: one row per case that opened, the totals, every problem.
     init(dataset data: Dataset, check: DatasetCheck, scan: DatasetScan, problems: [InputError]) {
         dataset = data.path
-        switch data.layout {
-        case .folders(_, let masks): layout = "images/ + \(masks.split(separator: "/").last ?? "masks")/"
-        case .manifest: layout = "manifest"
-        }
+        layout = data.layout.name
+        channelNames = data.channelNames
+        labels = data.labelValues
+        spacings = InspectReport.spacings(check.cases.map(\.trainingCase.image))
         classes = scan.classes
         listed = data.entries.count
         func volume(_ v: any VolumeSource) -> Volume {
@@ -39,5 +39,17 @@ extension InspectReport {
             classVoxels: scan.classVoxels,
             classFractions: scan.classFractions)
         self.problems = problems.map { Problem(file: $0.file, problem: $0.problem) }
+    }
+
+    /// The distinct NIfTI voxel spacings among `images`, in order of first appearance.
+    static func spacings(_ images: [any VolumeSource]) -> [Spacing] {
+        var found: [Spacing] = []
+        for image in images {
+            let spacing = VoxelSpacing.of([image])
+            guard spacing.unit == .millimetre else { continue }
+            let mm = [spacing.size.x, spacing.size.y, spacing.size.z]
+            if let i = found.firstIndex(where: { $0.millimetres == mm }) { found[i].cases += 1 } else { found.append(Spacing(millimetres: mm, cases: 1)) }
+        }
+        return found
     }
 }

@@ -5,6 +5,14 @@ extension InspectReport {
     var text: String {
         var out = "dataset \(dataset) (\(layout)): \(totals.cases) of \(listed) listed case\(listed == 1 ? "" : "s") opened"
         out += ", \(totals.training) training, \(totals.validation) validation; \(classes) class\(classes == 1 ? "" : "es")\n"
+        if let channelNames { out += "channels: \(channelNames.joined(separator: ", "))\n" }
+        if let labels, labels != Array(0..<labels.count) {
+            out += "labels \(labels.map(String.init).joined(separator: ", ")) train as classes 0...\(labels.count - 1) and are written back as stored\n"
+        }
+        if spacings.count > 1 {
+            let list = spacings.map { "\($0.millimetres.map { String(format: "%g", $0) }.joined(separator: "x")) mm (\($0.cases) case\($0.cases == 1 ? "" : "s"))" }
+            out += "voxel spacings differ: \(list.joined(separator: ", ")); patchtrain does not resample\n"
+        }
         var rows: [[String]] = [["id", "split", "image", "mask", "disk", "intensity min/max/mean", "class fractions"]]
         for c in cases {
             let intensity = c.intensity.map { "\(Self.number($0.min)) / \(Self.number($0.max)) / \(Self.number(Float($0.mean)))" } ?? "-"

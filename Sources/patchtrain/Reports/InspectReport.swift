@@ -35,6 +35,10 @@ struct InspectReport: CommandSummary {
         var classVoxels: [Int]
         var classFractions: [Double]
     }
+    struct Spacing: Encodable, Equatable {
+        var millimetres: [Double]
+        var cases: Int
+    }
     struct Problem: Encodable {
         var file: String
         var problem: String
@@ -42,6 +46,13 @@ struct InspectReport: CommandSummary {
 
     var dataset: String
     var layout: String
+    /// The channel names the layout declares (dataset.json, BraTS's modalities).
+    var channelNames: [String]?
+    /// The stored label value of each class when the layout declares them (BraTS: 0, 1, 2, 4 as classes 0…3).
+    var labels: [Int]?
+    /// The distinct voxel spacings (mm, from NIfTI headers) and how many cases have each; more than one means
+    /// the cases differ in resolution (patchtrain does not resample).
+    var spacings: [Spacing]
     var classes: Int
     var listed: Int
     var cases: [Case]

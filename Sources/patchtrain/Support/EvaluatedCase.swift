@@ -32,14 +32,14 @@ struct EvaluatedCase {
     }
 
     /// The case's row of the report from its label counts; with `hd95` also the surface distances.
-    func scores(_ counts: LabelCounts, classes: Int, hd95: Bool) -> EvaluateReport.Case {
-        let scores = CaseScores(counts.confusion, classes: classes)
+    func scores(_ counts: LabelCounts, labels: [Int], hd95: Bool) -> EvaluateReport.Case {
+        let scores = CaseScores(counts.confusion, classes: labels.count, labels: labels)
         let spacing = VoxelSpacing.of([truth, prediction])
         func distance(_ labels: [Int]) -> Double? {
             guard hd95 else { return nil }
             return SurfaceDistance.hausdorff95(prediction: prediction, truth: truth, labels: labels, counts: counts, spacing: spacing)
         }
-        let classScores = scores.classes.enumerated().map { label, overlap in
+        let classScores = zip(scores.labels, scores.classes).map { label, overlap in
             // The background's "surface" is mostly the volume's edge: no one scores it.
             EvaluateReport.score(overlap, label: label, hd95: label == 0 ? nil : distance([label]))
         }

@@ -43,7 +43,7 @@ import Testing
 
     @Test func layoutErrorsAreThrownNamingTheFolder() throws {
         let empty = TinyDataset(imagesAndMasks: false)
-        #expect(throws: InputError(empty.path, "empty folder (expected images/ and masks/, or manifest.json)")) {
+        #expect(throws: InputError(empty.path, "empty folder (\(DatasetListing.expectedLayout))")) {
             try Dataset(path: empty.path)
         }
         let noMasks = TinyDataset(imagesAndMasks: false)
