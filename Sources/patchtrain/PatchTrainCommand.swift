@@ -8,7 +8,7 @@ struct PatchTrainCommand: ParsableCommand {
         commandName: "patchtrain",
         abstract: "Train 3D segmentation networks on large volumes inside a RAM budget planned ahead of time.",
         version: "0.1.0",
-        subcommands: [Synth.self, Inspect.self, Plan.self, Fit.self, Infer.self, Evaluate.self, Report.self]
+        subcommands: [Synth.self, Inspect.self, Pack.self, Plan.self, Fit.self, Infer.self, Evaluate.self, Report.self]
     )
 
     /// Exit codes follow the project's convention rather than ArgumentParser's:

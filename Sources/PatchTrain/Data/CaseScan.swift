@@ -40,6 +40,10 @@ public struct CaseScan: Sendable {
         image.releasePages()
         scanMask(mask, classes: classes)
         mask.releasePages()
+        // A pack's chunk that failed its checksum read as zeros above: the scan's real finding is the damage.
+        for volume in [image, mask] {
+            do { try volume.checkUnchanged() } catch let error as InputError { problems.append(error) } catch {}
+        }
     }
 
     private mutating func scanImage(_ image: any VolumeSource) {

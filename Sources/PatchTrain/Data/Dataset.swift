@@ -26,6 +26,8 @@ public struct Dataset: Sendable {
         case decathlon(String)
         /// BraTS case folders: the dataset folder.
         case brats(String)
+        /// A pack written by `patchtrain pack`: its path.
+        case pack(String)
 
         /// The layout's name, as `inspect` reports it.
         public var name: String {
@@ -35,6 +37,7 @@ public struct Dataset: Sendable {
             case .nnUNet: return "nnU-Net v2 raw"
             case .decathlon: return "Medical Segmentation Decathlon"
             case .brats: return "BraTS case folders"
+            case .pack: return "pack"
             }
         }
     }
@@ -51,6 +54,8 @@ public struct Dataset: Sendable {
     public let labelValues: [Int]?
     /// The channel names the layout declares, in channel order.
     public let channelNames: [String]?
+    /// The opened pack, when the dataset is one (its cases are read from it, not from files).
+    public let pack: PackArchive?
     /// Problems found while listing: unpaired or unrecognised files, duplicate ids, unknown validation ids.
     public let listingProblems: [InputError]
 
@@ -70,9 +75,11 @@ public struct Dataset: Sendable {
             throw InputError(path, "no such file or folder")
         }
         let listing: DatasetListing
-        if !isFolder.boolValue {
+        if !isFolder.boolValue && path.lowercased().hasSuffix(".ptpack") {
+            listing = try DatasetListing(pack: path)
+        } else if !isFolder.boolValue {
             guard path.lowercased().hasSuffix(".json") else {
-                throw InputError(path, "not a dataset (expected a folder with images/ and masks/, or a manifest .json)")
+                throw InputError(path, "not a dataset (expected a folder with images/ and masks/, a manifest .json, or a .ptpack)")
             }
             listing = try DatasetListing(manifest: path)
         } else {
@@ -101,6 +108,7 @@ public struct Dataset: Sendable {
         self.classes = classes ?? listing.classes ?? listing.labelValues?.count
         self.labelValues = listing.labelValues
         self.channelNames = listing.channelNames
+        self.pack = listing.pack
         self.listingProblems = problems
     }
 }

@@ -41,6 +41,11 @@ extension Dataset {
         }
         var opened: [Opened] = entries.map { entry in
             var item = Opened(entry: entry)
+            if let pack, let index = pack.caseIndex(of: entry.id) {
+                item.image = PackedVolume(archive: pack, caseIndex: index, part: .image)
+                item.mask = PackedVolume(archive: pack, caseIndex: index, part: .labels)
+                return item
+            }
             switch Dataset.openImage(entry.imagePaths) {
             case .success(let volume): item.image = volume
             case .failure(let problem): item.problems.append(problem)
@@ -81,7 +86,8 @@ extension Dataset {
         for item in opened {
             problems += item.problems
             guard item.problems.isEmpty, let image = item.image, let mask = item.mask else { continue }
-            let bytes = item.entry.imagePaths.reduce(Dataset.fileSize(item.entry.maskPath)) { $0 + Dataset.fileSize($1) }
+            let packed = (image as? PackedVolume).map { $0.archive.diskBytes(ofCase: $0.caseIndex) }
+            let bytes = packed ?? item.entry.imagePaths.reduce(Dataset.fileSize(item.entry.maskPath)) { $0 + Dataset.fileSize($1) }
             cases.append(CheckedCase(entry: item.entry, trainingCase: TrainingCase(id: item.entry.id, image: image, mask: mask), diskBytes: bytes))
         }
         return DatasetCheck(cases: cases, problems: problems, classes: classes)

@@ -13,6 +13,8 @@ struct DatasetListing {
     var labelValues: [Int]?
     /// The channel names a layout declares, in channel order.
     var channelNames: [String]?
+    /// The opened pack, when the dataset is one.
+    var pack: PackArchive?
 
     static let expectedLayout = "expected images/ and masks/, manifest.json, nnU-Net's or the Decathlon's imagesTr/ + labelsTr/ + dataset.json, or BraTS case folders"
 

@@ -51,6 +51,10 @@ public final class ForegroundIndexCache: Sendable {
     }
 
     public func lookup(_ mask: any VolumeSource) throws -> Lookup {
+        // A pack stores each case's index beside its labels: read, never rebuilt, and no cache entry needed.
+        if let packed = mask as? PackedVolume, let stored = try packed.storedForegroundIndex(maximumPerClass: maximumPerClass) {
+            return Lookup(index: stored, source: .cache)
+        }
         let path = entryPath(for: mask)
         if let path, let cached = readEntry(path, for: mask) {
             return Lookup(index: cached, source: .cache)

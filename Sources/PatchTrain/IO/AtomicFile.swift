@@ -44,6 +44,24 @@ public final class AtomicFile {
         try bytes.withUnsafeBytes { try write($0) }
     }
 
+    /// Writes bytes at `offset`, over what is there, without moving the append position: for a file whose
+    /// header and index are filled in once the rest has been written (a pack).
+    public func write(_ bytes: [UInt8], at offset: Int) throws {
+        try bytes.withUnsafeBytes { buffer in
+            var done = 0
+            while done < buffer.count {
+                let n = pwrite(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    let reason = String(cString: strerror(errno))
+                    abandon()
+                    throw RuntimeFailure("\(path): write failed (\(reason)); the previous file, if any, is unchanged")
+                }
+                done += n
+            }
+        }
+    }
+
     /// Flushes to disk and renames the temporary file over `path`.
     public func commit() throws {
         precondition(!finished, "AtomicFile committed twice")

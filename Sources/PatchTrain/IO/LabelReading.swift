@@ -5,10 +5,16 @@ extension VolumeSource {
     /// Number of classes a one-hot mask encodes; nil for a label map.
     public var oneHotClasses: Int? { shape.channels > 1 ? shape.channels : nil }
 
+    /// Reads class indices through `read` (see `VolumeSource.readLabels`): every volume's way unless it stores
+    /// class indices itself (a pack's labels).
+    public func readLabels(_ box: Box3, into destination: UnsafeMutablePointer<UInt8>) {
+        readLabelsThroughFloats(box, into: destination)
+    }
+
     /// Reads the class index of every voxel in `box` into `destination` (`box.size.volume` bytes, `(x, y, z)`).
     /// Label values outside 0...255 are clamped and NaN reads as 255; validation (`DatasetScan`) reports them, and
     /// the patch sampler refuses labels that are not classes.
-    public func readLabels(_ box: Box3, into destination: UnsafeMutablePointer<UInt8>) {
+    public func readLabelsThroughFloats(_ box: Box3, into destination: UnsafeMutablePointer<UInt8>) {
         let c = shape.channels
         let (sx, sy, sz) = (box.size.x, box.size.y, box.size.z)
         guard sx > 0, sy > 0, sz > 0 else { return }

@@ -17,12 +17,16 @@ public protocol VolumeSource: AnyObject, Sendable {
     /// laid out `(x, y, z, c)` in C order over the box: `box.size.volume * shape.channels` values.
     func read(_ box: Box3, into destination: UnsafeMutablePointer<Float>)
 
+    /// Reads the class index of every voxel in `box` into `destination` (`box.size.volume` bytes, `(x, y, z)`):
+    /// a label map's values, or a one-hot mask's hottest channel (`LabelReading.swift`).
+    func readLabels(_ box: Box3, into destination: UnsafeMutablePointer<UInt8>)
+
     /// Gives the pages read so far back to the kernel, so RSS does not grow with the data walked.
     func releasePages()
 
-    /// Throws if the file has been cut short since it was opened. Reading a mapped file past its new end would
-    /// kill the process (SIGBUS); a run checks each volume before reading a patch from it, so it can stop with an
-    /// error naming the file instead.
+    /// Throws if the file has been cut short since it was opened, or (a pack) a read since opening met a damaged
+    /// chunk. Reading a mapped file past its new end would kill the process (SIGBUS); a run checks each volume
+    /// before reading a patch from it, and after, so it can stop with an error naming the file instead.
     func checkUnchanged() throws
 }
 

@@ -12,14 +12,14 @@ public struct InferenceInput {
     public var niftiHeader: NIfTIHeader? { InferenceInput.niftiHeader(of: volume) }
 
     static func niftiHeader(of volume: any VolumeSource) -> NIfTIHeader? {
-        if let stack = volume as? ChannelStackVolume { return niftiHeader(of: stack.channels[0]) }
-        return (volume as? NIfTIVolume)?.header
+        PackWriter.niftiHeader(of: volume)
     }
 }
 
 public enum InferenceInputs {
     public static func open(_ path: String) throws -> [InferenceInput] {
         guard FileManager.default.fileExists(atPath: path) else { throw InputError(path, "no such file or folder") }
+        if path.lowercased().hasSuffix(".ptpack") { return try openDataset(path) }
         guard FolderListing.isFolder(path) else { return [try openFile(path)] }
         if DatasetListing.declaresItsLabels(folder: path) { return try openDataset(path) }
         let images = (path as NSString).appendingPathComponent("images")

@@ -82,6 +82,8 @@ public final class InferenceRun {
             var passes = 0
             try inference.infer(item.volume, plane: { x, plane in try writer.append(plane: x, probabilities: plane) },
                                 progress: { done, _ in passes = done; onProgress?(before + done) })
+            // A damaged pack chunk read as zeros: no prediction is written from it.
+            try item.volume.checkUnchanged()
             try writer.finish()
             if let folder = settings.previewFolder {
                 _ = try SlicePreview.writePrediction(image: item.volume, labelsFile: writer.labelsPath, folder: folder, stem: item.stem)

@@ -13,7 +13,11 @@ public struct DataPipelineMemory: Sendable, Hashable, Codable, CustomStringConve
     /// patch: an upper bound, see `PageWindow`.
     public let mappedPages: Int
 
-    public var total: Int { patchPool + samplerScratch + foregroundIndexes + mappedPages }
+    /// Reading a pack: its decompressed-chunk caches, their zstd contexts and its chunk table
+    /// (`PackArchive.readingBytes`); nil for datasets of volume files.
+    public var packReading: Int?
+
+    public var total: Int { patchPool + samplerScratch + foregroundIndexes + mappedPages + (packReading ?? 0) }
 
     /// The data pipeline's bytes for a prefetch `depth`, a `microBatch` of patches of `patch` extent and
     /// `channels` image channels, and masks of `maskClasses` classes.
@@ -22,13 +26,14 @@ public struct DataPipelineMemory: Sendable, Hashable, Codable, CustomStringConve
         depth: Int, microBatch: Int, patch: Extent3, channels: Int,
         maskClasses: Int = 4,
         residentIndexes: Int = ForegroundIndex.defaultResidentLimit,
-        locationsPerClass: Int = ForegroundIndex.defaultMaximumPerClass
+        locationsPerClass: Int = ForegroundIndex.defaultMaximumPerClass,
+        packReading: Int? = nil
     ) -> DataPipelineMemory {
         DataPipelineMemory(
             patchPool: (depth + 1) * microBatch * Patch.byteCount(extent: patch, channels: channels),
             samplerScratch: samplerScratchBytes(patch: patch, channels: channels),
             foregroundIndexes: (residentIndexes + 2) * ForegroundIndex.maximumBytes(classCount: maskClasses, maximumPerClass: locationsPerClass),
-            mappedPages: mappedBytesPerPatch)
+            mappedPages: mappedBytesPerPatch, packReading: packReading)
     }
 
     /// The sampler reads a patch one `(1, y, z)` slab at a time: Float image values and UInt8 labels.
@@ -40,6 +45,6 @@ public struct DataPipelineMemory: Sendable, Hashable, Codable, CustomStringConve
     public static let mappedBytesPerPatch = 2 * PageWindow.mappedBytes
 
     public var description: String {
-        "patch pool \(patchPool) B + sampler scratch \(samplerScratch) B + foreground indexes \(foregroundIndexes) B + mapped pages \(mappedPages) B = \(total) B"
+        "patch pool \(patchPool) B + sampler scratch \(samplerScratch) B + foreground indexes \(foregroundIndexes) B + mapped pages \(mappedPages) B\(packReading.map { " + pack reading \($0) B" } ?? "") = \(total) B"
     }
 }

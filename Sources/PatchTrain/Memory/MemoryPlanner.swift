@@ -12,6 +12,8 @@ public struct MemoryPlanner: Sendable {
     public var ranks = 1
     /// Each rank's communication buffers (`DataParallel.communicationBytes`, which lives above this layer).
     public var communicationBytes = 0
+    /// Bytes reading the dataset holds besides patches and pages: a pack's chunk caches and table; nil for files.
+    public var packReadingBytes: Int?
     /// Scratch bytes of each operation; the kernels own the formula.
     public var workspaceBytes: @Sendable (OperationKind, LayerGraph) -> Int
 
@@ -36,7 +38,8 @@ public struct MemoryPlanner: Sendable {
                           recomputation: recomputation,
                           budgetBytes: budget, fixed: fixed, persistent: PersistentMemory(graph: graph),
                           data: DataPipelineMemory.count(depth: prefetchDepth, microBatch: microBatch, patch: patch,
-                                                         channels: configuration.inputChannels, maskClasses: configuration.classes),
+                                                         channels: configuration.inputChannels, maskClasses: configuration.classes,
+                                                         packReading: packReadingBytes),
                           arena: ArenaMemory(graph: graph, layout: layout),
                           flopsPerMicroStep: graph.operations.reduce(0) { $0 + $1.flops })
         plan.validationBytes = ValidationMemory(plan: plan).extraBytes

@@ -58,7 +58,7 @@ extension MemoryPlan {
             ("persistent.runningStatisticsBytes", persistent.runningStatisticsBytes),
             ("persistent.checkpointScratchBytes", persistent.checkpointScratchBytes), ("data.patchPool", data.patchPool),
             ("data.samplerScratch", data.samplerScratch), ("data.foregroundIndexes", data.foregroundIndexes),
-            ("data.mappedPages", data.mappedPages), ("arena.bytes", arena.bytes), ("validationBytes", validationBytes ?? 0),
+            ("data.mappedPages", data.mappedPages), ("data.packReading", data.packReading ?? 0), ("arena.bytes", arena.bytes), ("validationBytes", validationBytes ?? 0),
             ("communicationBytes", communicationBytes ?? 0),
         ]
         var total = 0

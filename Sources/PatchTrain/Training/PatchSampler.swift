@@ -159,7 +159,12 @@ public final class PatchSampler: @unchecked Sendable {
             patch.image.update(repeating: 0)
             patch.labels.update(repeating: 0)
         }
-        try withCaseContext(trainingCase) { try copy(inside, of: trainingCase, into: patch) }
+        try withCaseContext(trainingCase) {
+            try copy(inside, of: trainingCase, into: patch)
+            // A pack's chunk that failed its checksum read as zeros: refuse the patch, naming the chunk.
+            try trainingCase.image.checkUnchanged()
+            try trainingCase.mask.checkUnchanged()
+        }
         trainingCase.image.releasePages()
         trainingCase.mask.releasePages()
     }

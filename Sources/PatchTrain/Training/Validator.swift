@@ -92,6 +92,9 @@ public final class Validator {
                 predictedSlices.take(xPlane: x, predicted)
             }, progress: { done, _ in passes = done; progress(before + done) })
             item.mask.releasePages()
+            // A pack's damaged chunk read as zeros in the pass; it stops the run here, named.
+            try item.image.checkUnchanged()
+            try item.mask.checkUnchanged()
             before += passes
             perCase[index] = (0..<classes).map { confusion.overlap(of: [$0]).dice }
             try slices(ValidationSlices(caseID: item.id, image: item.image.path, step: step, dice: perCase[index],

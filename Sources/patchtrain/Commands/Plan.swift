@@ -47,7 +47,7 @@ struct Plan: ParsableCommand {
                                               normalization: planning.normalization)
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
         let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning,
-                                               ranks: ranks, prefetchDepth: prefetch)
+                                               ranks: ranks, prefetchDepth: prefetch, packReadingBytes: geometry.packReadingBytes)
         switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
         case .tooSmall(let smallest):
             throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)

@@ -21,7 +21,7 @@ extension PlanReport {
         let rows: [(String, Int)] = [
             ("fixed (runtime, libraries; measured)", plan.fixed.total),
             ("persistent (weights, gradients, Adam, BN stats)", plan.persistent.total),
-            ("data (prefetch pool, scratch, indexes, mapped pages)", plan.data.total),
+            (plan.data.packReading == nil ? "data (prefetch pool, scratch, indexes, mapped pages)" : "data (prefetch pool, scratch, indexes, mapped pages, pack chunk caches)", plan.data.total),
             ("arena (activations, gradients, workspaces)", plan.arena.bytes),
             ("validation (window reader, mapped pages; the rest borrows the arena)", plan.validationBytes ?? 0),
         ] + (plan.communicationBytes.map { [("communication (MPI allreduce buffers of one gradient bucket)", $0)] } ?? [])

@@ -6,6 +6,8 @@ struct DatasetGeometry {
     let volume: Extent3
     let channels: Int
     let classes: Int?
+    /// What reading the dataset's pack holds (chunk caches, table); nil for volume files.
+    var packReadingBytes: Int?
 
     init(cases: [TrainingCase], dataset: Dataset) throws {
         guard let first = cases.first else { throw InputError(dataset.path, "no cases") }
@@ -16,6 +18,7 @@ struct DatasetGeometry {
         volume = extent
         channels = first.image.shape.channels
         classes = dataset.classes ?? first.mask.oneHotClasses
+        packReadingBytes = dataset.pack?.readingBytes
     }
 
     init(shape: VolumeShape) {

@@ -11,7 +11,8 @@ enum FitPlanChoice {
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: geometry.classes ?? 4,
                                               normalization: planning.normalization)
         try RankPlanning.validate(ranks: ranks, batch: planning.batch)
-        let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning, ranks: ranks)
+        let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning, ranks: ranks,
+                                               packReadingBytes: geometry.packReadingBytes)
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
         switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
         case .fits(let plan):

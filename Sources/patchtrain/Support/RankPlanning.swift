@@ -12,13 +12,15 @@ enum RankPlanning {
         }
     }
 
+    /// `packReadingBytes`: what reading the dataset's pack holds (`DatasetGeometry`), nil for volume files.
     static func planner(configuration: UNetConfiguration, volume: Extent3, planning: PlanningOptions, ranks: Int,
-                        prefetchDepth: Int = 2) throws -> MemoryPlanner {
+                        prefetchDepth: Int = 2, packReadingBytes: Int? = nil) throws -> MemoryPlanner {
         // Without --batch, each rank keeps the default of 2 patches per step.
         let perRank = planning.batch.map { $0 / ranks } ?? planning.effectiveBatch
         var planner = try MemoryPlanner.measured(configuration: configuration, volume: volume, effectiveBatch: perRank,
                                                  prefetchDepth: prefetchDepth)
         planner.ranks = ranks
+        planner.packReadingBytes = packReadingBytes
         planner.communicationBytes = DataParallel.communicationBytes(ranks: ranks)
         return planner
     }

@@ -69,7 +69,49 @@ final class FuzzWorld {
 
     func kinds() throws -> [FuzzKind] {
         [try npy(), try nifti(gzip: false), try nifti(gzip: true), try safetensors(), try manifest(), try plan(), try configuration(),
-         try state(), try optimizer()]
+         try state(), try optimizer(), try pack()]
+    }
+
+    /// A pack of the world's two small cases. Mutations either damage raw bytes (stopped by the checksums), or
+    /// damage one piece — the directory's JSON, a table entry, a chunk's bytes — and put the file back together
+    /// with consistent offsets and checksums, so the checks behind the checksums are reached too.
+    func pack() throws -> FuzzKind {
+        let dataset = try Dataset(path: folder)
+        let seeds = [
+            try seed("a.ptpack") { _ = try PackWriter.write(dataset, to: $0, settings: PackSettings(chunkEdge: 8)) },
+            try seed("b.ptpack") { _ = try PackWriter.write(dataset, to: $0, settings: PackSettings(chunkEdge: 8, keepFloat32: true)) },
+        ]
+        return FuzzKind(name: "pack", fileName: "input.ptpack", seeds: seeds, mutate: { m, seed in
+            guard m.chance(0.7), var parts = try? PackBytes(seed) else {
+                var bytes = seed
+                m.anyByteMutation(&bytes)
+                return bytes
+            }
+            switch m.below(4) {
+            case 0:
+                parts.directory = Array(m.mutateText(String(decoding: parts.directory, as: UTF8.self)).utf8)
+            case 1:
+                var table: [UInt8] = []
+                for entry in parts.entries { entry.append(to: &table) }
+                m.setWord(&table, at: m.below(parts.entries.count) * PackChunkEntry.size + m.pick([0, 8, 12]), width: m.pick([4, 8]))
+                parts.entries = table.withUnsafeBytes { raw in (0..<parts.entries.count).map { PackChunkEntry(raw, at: $0) } }
+            case 2:
+                m.anyByteMutation(&parts.data)
+                return parts.assembled(fixChunkCRCs: m.chance(0.8))
+            default:
+                parts.chunkEdge = UInt32(m.pick([0, 1, 7, 8, 16, 255, 256, 257, 1 << 31]))
+            }
+            return parts.assembled(fixChunkCRCs: m.chance(0.5))
+        }, read: { path in
+            let cases = try Dataset(path: path).openCases()
+            for item in cases {
+                FuzzWorld.readVolume(item.image)
+                FuzzWorld.readVolume(item.mask)
+                try item.image.checkUnchanged()
+                try item.mask.checkUnchanged()
+                _ = try (item.mask as? PackedVolume)?.storedForegroundIndex(maximumPerClass: ForegroundIndex.defaultMaximumPerClass)
+            }
+        })
     }
 
     func npy() throws -> FuzzKind {
