@@ -43,7 +43,7 @@ test: deps
 	python3 scripts/check_function_length.py
 	$(SWIFT) test $(RELEASE)
 
-# The long fuzz run: FUZZ_COUNT mutated inputs of each of the nine file kinds through the library's readers
+# The long fuzz run: FUZZ_COUNT mutated inputs of each of the ten file kinds through the library's readers
 # (make test runs 40 of each). A crash ends the test process; the input being read is then left in .build/fuzz.
 FUZZ_COUNT ?= 12000
 fuzz: deps

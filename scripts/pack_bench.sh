@@ -14,6 +14,7 @@ set_dir="$data/synth$cases"
 mkdir -p "$data"
 count=${PACK_BENCH_COUNT:-400}
 cold_count=${PACK_BENCH_COLD_COUNT:-200}
+rounds=${PACK_BENCH_ROUNDS:-3}
 
 drop_cache() {  # $1: the dataset (folder or pack) whose pages must leave the page cache
     sync
@@ -49,11 +50,17 @@ for edge in 16 32 64; do
 done
 pack="$data/synth$cases-c32.ptpack"
 
-echo "== sampling 128^3 patches, side by side"
+echo "== sampling 128^3 patches, side by side: $rounds interleaved rounds with a warm page cache, then cold"
 sample "$set_dir" 100 >/dev/null
-echo "npy  warm: $(sample "$set_dir" "$count" | rate)"
 sample "$pack" 100 >/dev/null
-echo "pack warm: $(sample "$pack" "$count" | tee "$data/pack-warm.txt" | rate)"
+npy_rates=() pack_rates=()
+for round in $(seq "$rounds"); do
+    npy_rates+=("$(sample "$set_dir" "$count" | rate | cut -d' ' -f1)")
+    pack_rates+=("$(sample "$pack" "$count" | tee "$data/pack-warm.txt" | rate | cut -d' ' -f1)")
+    echo "round $round: npy warm ${npy_rates[-1]} patches/s, pack warm ${pack_rates[-1]} patches/s"
+done
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+echo "median: npy warm $(median "${npy_rates[@]}") patches/s, pack warm $(median "${pack_rates[@]}") patches/s"
 grep -E "planned|peak RSS" "$data/pack-warm.txt"
 drop_cache "$set_dir"
 echo "npy  cold: $(sample "$set_dir" "$cold_count" | rate) (first $cold_count patches after the drop)"

@@ -26,6 +26,17 @@ public struct EvaluationPairing: Sendable {
     public let truthSource: String
     /// The stored label values the truth's dataset declares (BraTS, dataset.json), ascending; nil otherwise.
     public let labelValues: [Int]?
+    /// The truth's pack, when the truth is one: its labels are read from it, in the stored label values.
+    public let truthPack: PackArchive?
+
+    /// Opens the truth of `pair`: its file, or its labels in the truth's pack (read as the stored values).
+    public func openTruth(_ pair: EvaluationPair) throws -> any VolumeSource {
+        guard let truthPack else { return try VolumeOpener.open(pair.truthPath) }
+        guard let index = truthPack.caseIndex(of: pair.id) else { throw InputError(truthPack.path, "no case '\(pair.id)'") }
+        let labels = PackedVolume(archive: truthPack, caseIndex: index, part: .labels)
+        guard let labelValues, labelValues != Array(0..<labelValues.count) else { return labels }
+        return LabelMappedVolume(classesOf: labels, readAs: labelValues)
+    }
 
     /// Suffixes that are not part of a case id.
     public static let ignoredSuffixes = ["_pred", "_seg"]
@@ -33,7 +44,8 @@ public struct EvaluationPairing: Sendable {
     public init(predictions: String, truth: String) throws {
         let predictions = EvaluationPairing.trimmed(predictions), truth = EvaluationPairing.trimmed(truth)
         var problems: [InputError] = []
-        let (truthSource, truthFiles, labelValues) = try EvaluationPairing.truthFiles(truth, problems: &problems)
+        var pack: PackArchive?
+        let (truthSource, truthFiles, labelValues) = try EvaluationPairing.truthFiles(truth, pack: &pack, problems: &problems)
         guard FolderListing.isFolder(predictions) else {
             throw InputError(predictions, FileManager.default.fileExists(atPath: predictions) ? "not a folder (expected a folder of predicted label maps)" : "no such folder")
         }
@@ -52,6 +64,7 @@ public struct EvaluationPairing: Sendable {
         self.problems = problems
         self.truthSource = truthSource
         self.labelValues = labelValues
+        self.truthPack = pack
     }
 
     /// The case id of a volume file name; nil if it is not a volume name.
@@ -63,9 +76,12 @@ public struct EvaluationPairing: Sendable {
         return stem
     }
 
-    private static func truthFiles(_ truth: String, problems: inout [InputError]) throws -> (String, [String: String], [Int]?) {
-        if FolderListing.isFolder(truth), DatasetListing.declaresItsLabels(folder: truth) {
+    private static func truthFiles(_ truth: String, pack: inout PackArchive?,
+                                   problems: inout [InputError]) throws -> (String, [String: String], [Int]?) {
+        let isPack = !FolderListing.isFolder(truth) && truth.lowercased().hasSuffix(".ptpack")
+        if isPack || (FolderListing.isFolder(truth) && DatasetListing.declaresItsLabels(folder: truth)) {
             let dataset = try Dataset(path: truth)
+            pack = dataset.pack
             problems += dataset.listingProblems
             return (truth, Dictionary(dataset.entries.map { ($0.id, $0.maskPath) }) { first, _ in first }, dataset.labelValues)
         }

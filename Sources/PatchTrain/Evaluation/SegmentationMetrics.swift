@@ -58,6 +58,8 @@ public enum SegmentationMetrics {
             truth.releasePages()
             prediction.releasePages()
         }
+        // A pack's damaged chunk read as zeros in the last slab: it is an error, not a score.
+        try truth.checkUnchanged()
         let largest = max(matrix.largestTruthLabel ?? 0, matrix.largestPredictedLabel ?? 0)
         return LabelCounts(confusion: matrix.shrunk(to: largest + 1), truthBounds: truthBounds.shrunk(to: largest + 1),
                            predictionBounds: predictionBounds.shrunk(to: largest + 1), extent: extent,

@@ -9,7 +9,13 @@ enum ElementConversion {
             // Contiguous float32 copy: memcpy is fastest and handles misalignment.
             UnsafeMutableRawPointer(destination).copyMemory(from: source, byteCount: count * 4)
         case .float16:
-            for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) }
+            // Aligned runs (a pack's chunks, `.npy` data) take the vectorised widening; a NIfTI file may place
+            // its data at an odd offset.
+            if Int(bitPattern: source) % MemoryLayout<Float16>.alignment == 0 {
+                Precision.widen(source.assumingMemoryBound(to: Float16.self), into: destination, count: count)
+            } else {
+                for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 2 * i, as: Float16.self)) }
+            }
         case .float64:
             for i in 0..<count { destination[i] = Float(source.loadUnaligned(fromByteOffset: 8 * i, as: Double.self)) }
         case .uint8, .bool:

@@ -10,18 +10,30 @@ public final class LabelMappedVolume: VolumeSource, @unchecked Sendable {
     public var shape: VolumeShape { source.shape }
     public var elementType: ElementType { source.elementType }
     public var isXFastestOnDisk: Bool { source.isXFastestOnDisk }
-    /// Class of each stored value 0...255; -1 where no class has it.
+    /// What each value 0...255 read from `source` reads as; -1 where nothing (it then reads as NaN).
     private let classOfValue: [Int]
 
     /// `source` must be a label map (one channel); `labelValues` distinct values in 0...255.
-    public init(_ source: any VolumeSource, labelValues: [Int]) {
+    public convenience init(_ source: any VolumeSource, labelValues: [Int]) {
+        var table = [Int](repeating: -1, count: 256)
+        for (k, value) in labelValues.enumerated() { table[value] = k }
+        self.init(source, labelValues: labelValues, table: table)
+    }
+
+    /// The other way round: `source` holds classes (a pack's labels), read as the stored values
+    /// `labelValues[k]`, so they can be scored against predictions written in those values.
+    public convenience init(classesOf source: any VolumeSource, readAs labelValues: [Int]) {
+        var table = [Int](repeating: -1, count: 256)
+        for (k, value) in labelValues.enumerated() { table[k] = value }
+        self.init(source, labelValues: labelValues, table: table)
+    }
+
+    private init(_ source: any VolumeSource, labelValues: [Int], table: [Int]) {
         precondition(source.shape.channels == 1, "only label maps are renumbered")
         precondition(labelValues.allSatisfy { (0...255).contains($0) } && Set(labelValues).count == labelValues.count,
                      "label values must be distinct and in 0...255")
         self.source = source
         self.labelValues = labelValues
-        var table = [Int](repeating: -1, count: 256)
-        for (k, value) in labelValues.enumerated() { table[value] = k }
         classOfValue = table
     }
 

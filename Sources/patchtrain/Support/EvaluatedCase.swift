@@ -14,7 +14,7 @@ struct EvaluatedCase {
         var opened: [EvaluatedCase] = []
         for pair in pairing.pairs {
             do {
-                let truth = try VolumeOpener.open(pair.truthPath)
+                let truth = try pairing.openTruth(pair)
                 let predicted = try VolumeOpener.open(pair.predictionPath)
                 guard predicted.shape.spatial == truth.shape.spatial else {
                     throw InputError(pair.predictionPath, "shape \(predicted.shape.spatial) does not match the truth's \(truth.shape.spatial) (\(pair.truthPath))")

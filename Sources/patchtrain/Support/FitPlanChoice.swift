@@ -34,6 +34,9 @@ enum FitPlanChoice {
         if let classes = geometry.classes, classes != plan.configuration.classes {
             throw InputError(path, "planned for \(plan.configuration.classes) classes, the data has \(classes)")
         }
+        if let needed = geometry.packReadingBytes, (plan.data.packReading ?? 0) < needed {
+            throw InputError(path, "does not count the \(needed) bytes of the pack's chunk caches and table; plan again with --data on the pack")
+        }
         return plan
     }
 }

@@ -58,6 +58,27 @@ import Testing
         _ = try runChain(folder.file("Task01"), layout: "Medical Segmentation Decathlon", labels: [0, 1, 2], channels: 2, in: folder)
     }
 
+    @Test func inspectReportsCasesWhoseVoxelSpacingsDiffer() throws {
+        let folder = TemporaryFolder("patchtrain-msd-spacing")
+        try LayoutFixtures.decathlon(at: folder.path)
+        // Case 1 rewritten at 1 × 1 × 3 mm; the others keep the fixtures' 1.5 × 1.5 × 2 mm.
+        let path = folder.file("imagesTr/task_001.nii.gz")
+        let volume = try NIfTIVolume(path: path)
+        var header = volume.header
+        header.pixdim = [1, 1, 1, 3, 1, 1, 1, 1]
+        header.srowX = [1, 0, 0, 0]
+        header.srowY = [0, 1, 0, 0]
+        header.srowZ = [0, 0, 3, 0]
+        let values = volume.readAll()
+        try NIfTIWriter.writeFloats(values, shape: volume.shape, like: header, to: path)
+        let text = try CLIRunner.run(["inspect", folder.path])
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("voxel spacings differ: 1.5x1.5x2 mm (2 cases), 1x1x3 mm (1 case)"), "\(text.stdout)")
+        let json = try CLIRunner.run(["inspect", folder.path, "--json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((report["spacings"] as? [Any])?.count == 2)
+    }
+
     @Test func bratsFoldersScoreInLabelsZeroOneTwoFour() throws {
         let folder = TemporaryFolder("patchtrain-brats-cli")
         try LayoutFixtures.brats(at: folder.file("BraTS"))

@@ -25,6 +25,11 @@ import Testing
         let planned = try #require(try JSONSerialization.jsonObject(with: Data(plan.stdout.utf8)) as? [String: Any])
         let data = try #require((planned["plan"] as? [String: Any])?["data"] as? [String: Any] ?? planned["data"] as? [String: Any])
         #expect(data["packReading"] as? Int == (try PackArchive(path: pack)).readingBytes, "the plan counts the pack's caches and table")
+        // A plan made for the .npy set does not count the pack's caches: fit refuses it for the pack.
+        let npyPlan = try CLIRunner.run(["plan", "--data", folder.file("syn"), "--ram", "1G", "--patch", "32x32x32", "--out", folder.file("npy-plan.json")])
+        #expect(npyPlan.status == 0, "\(npyPlan.stderr)")
+        let refused = try CLIRunner.run(["fit", "--data", pack, "--plan", folder.file("npy-plan.json"), "--steps", "1", "--out", folder.file("run-refused")])
+        #expect(refused.status == 2 && refused.stderr.contains("chunk caches"), "\(refused.stderr)")
         for (name, source) in [("npy", folder.file("syn")), ("pack", pack)] {
             let fit = try CLIRunner.run(["fit", "--data", source, "--plan", folder.file("plan.json"), "--steps", "3", "--seed", "5",
                                          "--out", folder.file("run-\(name)")])
@@ -36,6 +41,10 @@ import Testing
         let infer = try CLIRunner.run(["infer", "--model", folder.file("run-pack/last"), "--input", pack, "--out", folder.file("pred"), "--ram", "1G"])
         #expect(infer.status == 0, "\(infer.stderr)")
         #expect(try NPYVolume(path: folder.file("pred/case_002.npy")).shape == VolumeShape(x: 48, y: 48, z: 32))
+        let evaluate = try CLIRunner.run(["evaluate", "--pred", folder.file("pred"), "--truth", pack, "--json"])
+        #expect(evaluate.status == 0, "\(evaluate.stderr)")
+        let scores = try #require(try JSONSerialization.jsonObject(with: Data(evaluate.stdout.utf8)) as? [String: Any])
+        #expect((scores["cases"] as? [Any])?.count == 3)
     }
 
     @Test func aDamagedChunkIsExitTwoNamingTheCaseAndTheChunk() throws {

@@ -62,6 +62,13 @@ struct PackTests {
         let header = try #require((opened[0].image as! PackedVolume).niftiHeader)
         #expect(header.srowX == LayoutFixtures.header.srowX && header.pixdim[1...3] == LayoutFixtures.header.pixdim[1...3])
         #expect(Set(opened[0].mask.readAll()) == [0, 1, 2, 3], "stored as classes; 4 comes back on output")
+        // As the truth of `evaluate`, the pack's labels read in the stored values, like the files they came from.
+        try FileManager.default.createDirectory(atPath: folder.file("pred"), withIntermediateDirectories: true)
+        let seg = source.entries[1].maskPath
+        try FileManager.default.copyItem(atPath: seg, toPath: folder.file("pred/\(source.entries[1].id).nii.gz"))
+        let pairing = try EvaluationPairing(predictions: folder.file("pred"), truth: folder.file("b.ptpack"))
+        #expect(pairing.labelValues == [0, 1, 2, 4] && pairing.pairs.map(\.id) == [source.entries[1].id])
+        #expect(try pairing.openTruth(pairing.pairs[0]).readAll() == (try NIfTIVolume(path: seg)).readAll())
     }
 
     @Test func packedTrainingDrawsTheSamePatchesAsTheSource() throws {

@@ -4,7 +4,7 @@ import Testing
 
 /// Inference against PyTorch: `Fixtures/inference/make_fixture.py` saved a small UNet3D with
 /// `safetensors.torch.save_file`, an input, and the model's eval-mode softmax in float64.
-@Suite(.serialized) struct InferenceFixtureTests {
+@Suite(.serialized, .kernelExclusive) struct InferenceFixtureTests {
     static let folder = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/inference").path

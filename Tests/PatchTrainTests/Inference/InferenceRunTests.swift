@@ -4,7 +4,7 @@ import Testing
 
 /// `InferenceRun` as the CLI drives it: inputs listed from a folder, outputs named by stem, progress over all
 /// cases, and every fixable problem found before anything is written.
-@Suite(.serialized) struct InferenceRunTests {
+@Suite(.serialized, .kernelExclusive) struct InferenceRunTests {
     static let model = "\(InferenceFixtureTests.folder)/small_unet.safetensors"
 
     static func image(_ extent: Extent3, to path: String) throws {

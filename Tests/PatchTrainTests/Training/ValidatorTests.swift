@@ -4,7 +4,7 @@ import Testing
 
 /// The validator runs sliding-window inference inside a borrowed training arena: its Dice must be exactly what
 /// an independent inference and an independent count give.
-@Suite(.serialized) struct ValidatorTests {
+@Suite(.serialized, .kernelExclusive) struct ValidatorTests {
     @Test func diceInTheBorrowedArenaMatchesAnIndependentCount() throws {
         let model = try TrainedModel(path: "\(InferenceFixtureTests.folder)/small_unet.safetensors")
         let classes = model.configuration.classes
