@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: synthetic BraTS-like data, a look at it, a memory plan for it, and
+# The main job on the embedded default: synthetic BraTS-like data, a look at it, its pack, a memory plan for it, and
 # training under that plan with validation, a resume, then sliding-window inference with the best weights (and a
 # picture of each prediction), its evaluation, and the run's report as one HTML page.
 # Usage: scripts/demo.sh PATH/TO/patchtrain OUTPUT_DIR
@@ -12,6 +12,10 @@ echo "== synth: 4 BraTS-like cases (96x96x64, one-hot masks as the Keras user st
 "$bin" synth --out "$out/data" --cases 4 --shape 96x96x64 --seed 7
 echo "== inspect"
 "$bin" inspect "$out/data"
+echo "== pack: the same cases as one file of zstd-compressed, checksummed chunks (fp16 images, uint8 labels) that"
+echo "   every command reads as a dataset"
+"$bin" pack "$out/data" --out "$out/data.ptpack"
+"$bin" inspect "$out/data.ptpack"
 echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte by byte"
 "$bin" plan --data "$out/data" --ram 1G
 echo "== plan for a short run: 64^3 patches (many more updates per minute on a CPU), instance norm"

@@ -29,6 +29,12 @@ public enum InferenceInputs {
         return try volumes.map { try openFile($0.path) }
     }
 
+    /// NIfTI label maps (`CASE.nii.gz`, the input's geometry) for a dataset in a layout that names them so
+    /// (nnU-Net v2 raw, Decathlon, BraTS), `.npy` otherwise.
+    public static func defaultFormat(for path: String) -> PredictionWriter.LabelFormat {
+        FolderListing.isFolder(path) && DatasetListing.declaresItsLabels(folder: path) ? .nifti : .npy
+    }
+
     /// Every case of the dataset at `folder`, named by case id, with the dataset's label values.
     static func openDataset(_ folder: String) throws -> [InferenceInput] {
         let dataset = try Dataset(path: folder)

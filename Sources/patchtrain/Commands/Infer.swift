@@ -24,7 +24,7 @@ struct Infer: ParsableCommand {
 
     func run() throws {
         let world = try World.join()
-        let run = try InferenceRun(model: model, input: input, out: out, budget: try budget.budget(), settings: inference.settings,
+        let run = try InferenceRun(model: model, input: input, out: out, budget: try budget.budget(), settings: inference.settings(for: input),
                                    communicator: world)
         // Quiet for the first second, so that a quick failure leaves its one error line alone on stderr.
         // Under mpirun, rank 0 shows its own cases' progress and the summary of all.

@@ -22,16 +22,17 @@ struct InferenceOptions: ParsableArguments {
     @Flag(name: .long, help: "Also write the fp16 class probabilities.")
     var probabilities = false
 
-    @Option(name: .long, help: "Label map format.")
-    var format: PredictionWriter.LabelFormat = .npy
+    @Option(name: .long, help: "Label map format (default: nifti for an nnU-Net, Decathlon or BraTS dataset, else npy).")
+    var format: PredictionWriter.LabelFormat?
 
     @Option(name: .long, help: ArgumentHelp("Also write DIR/CASE.png: three slices of the image with the predicted labels over them.",
                                             valueName: "DIR"))
     var preview: String?
 
-    var settings: InferenceSettings {
+    /// The settings for inferring `input`, whose kind decides the label format when `--format` is not given.
+    func settings(for input: String) -> InferenceSettings {
         InferenceSettings(window: window, overlap: overlap, blend: blend, windowsPerBatch: windowsPerBatch,
-                          mirroring: tta, probabilities: probabilities, format: format,
+                          mirroring: tta, probabilities: probabilities, format: format ?? InferenceInputs.defaultFormat(for: input),
                           previewFolder: preview)
     }
 

@@ -26,8 +26,9 @@ import Testing
         let model = try TrainedModel(path: folder.file("run/last"))
         #expect(model.configuration.inputChannels == channels && model.configuration.classes == labels.count)
 
+        // No --format: a dataset in these layouts gets NIfTI label maps named by case.
         let infer = try CLIRunner.run(["infer", "--model", folder.file("run/last"), "--input", data, "--out", folder.file("pred"),
-                                       "--format", "nifti", "--ram", "1G"])
+                                       "--ram", "1G"])
         #expect(infer.status == 0, "\(infer.stderr)")
         let dataset = try Dataset(path: data)
         for entry in dataset.entries {

@@ -18,7 +18,7 @@ struct PackBytes {
         directory = Array(bytes[d..<(d + Int(header.directoryLength))])
         let dataStart = t + n * PackChunkEntry.size
         entries = bytes[t..<dataStart].withUnsafeBytes { raw in (0..<n).map { PackChunkEntry(raw, at: $0) } }
-        for i in entries.indices { entries[i].offset -= UInt64(dataStart) }
+        for i in entries.indices { entries[i].offset &-= UInt64(dataStart) }
         data = Array(bytes[dataStart...])
     }
 
@@ -28,8 +28,10 @@ struct PackBytes {
         let dataStart = tableOffset + entries.count * PackChunkEntry.size
         var table: [UInt8] = []
         for var entry in entries {
-            let start = Int(entry.offset), end = start + Int(entry.length)
-            if fixChunkCRCs, end <= data.count { entry.crc = CRC32.of(Array(data[start..<end])) }
+            // A fuzzed entry may point anywhere: re-checksum only what lies in the data.
+            if fixChunkCRCs, let start = Int(exactly: entry.offset), start <= data.count, Int(entry.length) <= data.count - start {
+                entry.crc = CRC32.of(Array(data[start..<(start + Int(entry.length))]))
+            }
             entry.offset &+= UInt64(dataStart)
             entry.append(to: &table)
         }
