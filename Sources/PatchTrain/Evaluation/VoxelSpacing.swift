@@ -20,9 +20,7 @@ public struct VoxelSpacing: Sendable, Equatable {
     /// NIfTI's `xyzt_units` may say metres or micrometres; an unset unit means millimetres, as readers assume.
     public static func of(_ volumes: [any VolumeSource]) -> VoxelSpacing {
         for volume in volumes {
-            // A stack of channel files has the geometry of its first file.
-            guard let nifti = (volume as? NIfTIVolume) ?? ((volume as? ChannelStackVolume)?.channels[0] as? NIfTIVolume) else { continue }
-            let header = nifti.header
+            guard let header = VolumeGeometry.niftiHeader(of: volume) else { continue }
             let raw = SIMD3(Double(header.pixdim[1]), Double(header.pixdim[2]), Double(header.pixdim[3]))
             guard (0..<3).allSatisfy({ raw[$0].isFinite && raw[$0] > 0 }) else { return .voxel }
             let toMillimetres: Double

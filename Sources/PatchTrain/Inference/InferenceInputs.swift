@@ -9,11 +9,7 @@ public struct InferenceInput {
     /// The stored label value of each class, when the dataset declares them: predictions are written in them.
     public var labelValues: [Int]?
     /// The header of a NIfTI input (a stack's first channel), whose geometry a NIfTI output keeps.
-    public var niftiHeader: NIfTIHeader? { InferenceInput.niftiHeader(of: volume) }
-
-    static func niftiHeader(of volume: any VolumeSource) -> NIfTIHeader? {
-        PackWriter.niftiHeader(of: volume)
-    }
+    public var niftiHeader: NIfTIHeader? { VolumeGeometry.niftiHeader(of: volume) }
 }
 
 public enum InferenceInputs {

@@ -83,20 +83,13 @@ public enum PackWriter {
         let cases = check.cases.map { item in
             let s = item.trainingCase.image.shape
             defer { next += PackDirectory.entries(shape: s, edge: settings.chunkEdge) }
-            let header = PackWriter.niftiHeader(of: item.trainingCase.image).map { Data($0.encoded()).base64EncodedString() }
+            let header = VolumeGeometry.niftiHeader(of: item.trainingCase.image).map { Data($0.encoded()).base64EncodedString() }
             return PackDirectory.Case(id: item.id, shape: [s.x, s.y, s.z, s.channels], validation: item.entry.isValidation,
                                       firstEntry: next, niftiHeader: header)
         }
         return PackDirectory(format: PackDirectory.formatName, imageType: settings.keepFloat32 ? .float32 : .float16, classes: classes,
                              labelValues: dataset.labelValues, channelNames: dataset.channelNames, sourceLayout: dataset.layout.name,
                              maximumPerClass: ForegroundIndex.defaultMaximumPerClass, cases: cases)
-    }
-
-    /// The NIfTI header whose geometry a case's predictions keep: the image's, or its first channel file's.
-    static func niftiHeader(of volume: any VolumeSource) -> NIfTIHeader? {
-        if let stack = volume as? ChannelStackVolume { return niftiHeader(of: stack.channels[0]) }
-        if let packed = volume as? PackedVolume { return packed.niftiHeader }
-        return (volume as? NIfTIVolume)?.header
     }
 }
 
