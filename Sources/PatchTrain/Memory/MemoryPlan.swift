@@ -97,11 +97,13 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
     public var checkpointScratchBytes: Int
     public var total: Int { weightBytes + gradientBytes + optimizerBytes + runningStatisticsBytes + checkpointScratchBytes }
 
-    public init(graph: LayerGraph) {
+    /// `accumulationSteps` above 1 adds a second gradient buffer, the sum of the step's finished micro-batches
+    /// (`ParameterStore.setAsideMicroBatchGradients`).
+    public init(graph: LayerGraph, accumulationSteps: Int = 1) {
         let trainable = graph.parameters.filter(\.trainable)
         let weights = trainable.reduce(0) { $0 + $1.bytes }
         weightBytes = weights
-        gradientBytes = weights
+        gradientBytes = accumulationSteps > 1 ? 2 * weights : weights
         optimizerBytes = 2 * weights
         runningStatisticsBytes = 2 * graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
         checkpointScratchBytes = PersistentMemory.checkpointScratchBytes(

@@ -49,9 +49,12 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         self.checkpointEvery = checkpointEvery
     }
 
+    /// The longest run, in optimizer steps (far beyond any run's length; keeps every step count inside `Int32`).
+    public static let mostSteps = Int(Int32.max)
+
     /// Throws `FieldProblem` for the first field out of range: `config.json` may have been edited.
     public func checkLimits() throws {
-        try FieldProblem.check("steps", steps, in: 1...Int(Int32.max))
+        try FieldProblem.check("steps", steps, in: 1...RunConfiguration.mostSteps)
         try FieldProblem.check("stepsPerEpoch", stepsPerEpoch, in: 1...Int(Int32.max))
         if let epochs {
             try FieldProblem.check("epochs", epochs, in: 1...Int(Int32.max))

@@ -41,7 +41,7 @@ public final class Trainer {
         self.options = options
         graph = LayerGraph(configuration: plan.configuration, patch: plan.patch, microBatch: plan.microBatch,
                            recomputation: plan.recomputation)
-        parameters = ParameterStore(specs: graph.parameters)
+        parameters = ParameterStore(specs: graph.parameters, accumulatesMicroBatches: plan.accumulationSteps > 1)
         let sampler = PatchSampler(cases: cases, patch: plan.patch, seed: options.seed, indexCache: indexCache,
                                    augmentation: options.augmentation, classes: plan.configuration.classes)
         if communicator.isDistributed {
@@ -97,9 +97,11 @@ public final class Trainer {
         parameters.markStepStart()
         var total = 0.0
         do {
-            for _ in 0..<plan.accumulationSteps {
+            for microBatch in 0..<plan.accumulationSteps {
                 let batch = try prefetcher.next()
+                if microBatch > 0 { parameters.setAsideMicroBatchGradients() }
                 total += executor.trainStep(image: batch.image.baseAddress!, labels: batch.labels.baseAddress!)
+                if microBatch > 0 { parameters.addBackMicroBatchGradients() }
             }
         } catch {
             parameters.restoreStepStart()

@@ -80,11 +80,7 @@ public final class TrainingRun {
         try RunRanks.check(plan: savedPlan, communicator: communicator, source: folder.planPath)
         var configuration = try folder.readConfiguration()
         if let data { configuration.data = data }
-        if let steps, steps < 1 { throw InputError("--steps \(steps)", "must be at least 1") }
-        if let epochs, epochs < 1 || Checked.product(epochs, configuration.stepsPerEpoch) == nil {
-            throw InputError("--epochs \(epochs)", "must be at least 1, and epochs × \(configuration.stepsPerEpoch) steps per epoch must fit")
-        }
-        configuration.setLength(steps: steps, epochs: epochs)
+        try configuration.setLength(steps: steps, epochs: epochs)
         let split = try Dataset(path: configuration.data, split: configuration.validationSplit.flatMap(ValidationSplit.init(parsing:)))
             .openSplit()
         let cases = split.training
@@ -111,8 +107,15 @@ public final class TrainingRun {
     }
 
     /// `plan` with validation planned for the largest validation case (cases may differ in shape; the plan's volume
-    /// is the smallest), refused before anything is made when that no longer fits the budget.
+    /// is the smallest), refused before anything is made when that no longer fits the budget. Without validation
+    /// cases nothing is validated, so the plan holds no validation bytes.
     static func planningValidation(_ plan: MemoryPlan, of cases: [TrainingCase]) throws -> MemoryPlan {
+        if cases.isEmpty {
+            var unvalidated = plan
+            unvalidated.validationBytes = 0
+            unvalidated.validationVolume = nil
+            return unvalidated
+        }
         let widened = plan.validatingExtents(cases.map(\.image.shape.spatial))
         guard widened != plan, widened.predictedPeakBytes > widened.budgetBytes,
               let largest = cases.max(by: { $0.image.shape.spatial.volume < $1.image.shape.spatial.volume }) else { return widened }
@@ -232,13 +235,18 @@ public final class TrainingRun {
 
 extension RunConfiguration {
     /// Sets the run's total length from `--steps` or `--epochs` (at most one; neither leaves it as it is).
-    public mutating func setLength(steps: Int?, epochs: Int?) {
+    public mutating func setLength(steps: Int?, epochs: Int?) throws {
         precondition(steps == nil || epochs == nil, "give steps or epochs, not both")
+        let most = RunConfiguration.mostSteps
         if let steps {
+            guard (1...most).contains(steps) else { throw InputError("--steps \(steps)", "must be 1…\(most)") }
             self.steps = steps
             self.epochs = nil
         } else if let epochs {
-            self.steps = epochs * stepsPerEpoch
+            guard epochs >= 1, let total = Checked.product(epochs, stepsPerEpoch), total <= most else {
+                throw InputError("--epochs \(epochs)", "must be at least 1, and epochs × \(stepsPerEpoch) steps per epoch at most \(most) steps")
+            }
+            self.steps = total
             self.epochs = epochs
         }
     }

@@ -39,8 +39,8 @@ struct Fit: ParsableCommand {
     func validate() throws {
         if budget.ram != nil && plan != nil { throw ValidationError("give --ram or --plan, not both") }
         if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        if let steps { try OptionRange.check("--steps", steps, in: 1...RunConfiguration.mostSteps) }
+        if let epochs { try OptionRange.check("--epochs", epochs, in: 1...RunConfiguration.mostSteps) }
         if planning.patch != nil && plan != nil { throw ValidationError("give --patch or --plan, not both") }
         if let resume {
             // A resumed run keeps its settings (config.json); only its length and its data's location may change.

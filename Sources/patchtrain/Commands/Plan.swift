@@ -32,9 +32,13 @@ struct Plan: ParsableCommand {
 
     func validate() throws {
         if data != nil && shape != nil { throw ValidationError("give --data or --shape, not both") }
-        guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+        try OptionRange.check("--prefetch", prefetch, in: PlanLimits.prefetchDepth)
         try RankPlanning.validate(ranks: ranks, batch: planning.batch)
         if let classes, classes < 2 || classes > 256 { throw ValidationError("--classes must be 2...256") }
+        var isFolder: ObjCBool = false
+        if let out, FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError("--out \(out) is a folder; the plan is one file (e.g. \(out)/plan.json)")
+        }
     }
 
     func run() throws {

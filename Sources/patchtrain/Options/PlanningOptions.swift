@@ -25,6 +25,7 @@ struct PlanningOptions: ParsableArguments {
     }
 
     func validate() throws {
-        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1") }
+        if let batch { try OptionRange.check("--batch", batch, in: PlanLimits.effectiveBatch) }
+        if let patch { try OptionRange.check("--patch", patch) }
     }
 }

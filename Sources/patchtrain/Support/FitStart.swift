@@ -18,7 +18,7 @@ enum FitStart {
             learningRate: training.lr ?? 1e-4, schedule: training.schedule ?? .constant, loss: training.loss ?? .dice,
             augmentation: training.noAugment ? nil : .standard, seed: training.seed ?? 0,
             effectiveBatch: plan.globalBatch, budgetBytes: plan.budgetBytes, checkpointEvery: training.checkpointEvery ?? 50)
-        configuration.setLength(steps: length.steps, epochs: length.epochs)
+        try configuration.setLength(steps: length.steps, epochs: length.epochs)
         configuration.ranks = plan.ranks
         configuration.validationCases = split.validation.map(\.id)
         configuration.validationSplit = training.validation?.text

@@ -31,5 +31,16 @@ import Testing
     @Test func badSizeIsAUsageError() throws {
         let result = try CLIRunner.run(["plan", "--ram", "lots"])
         #expect(result.status == 2)
+        #expect(result.stderrLines.count == 1 && result.stderr.contains("'lots'") && result.stderr.contains("patchtrain plan --help"),
+                "one line naming the value and pointing at the help: \(result.stderr)")
+    }
+
+    /// The plan is one file: a folder given as `--out` is refused before planning, and stays as it was.
+    @Test func aFolderAsOutIsAUsageError() throws {
+        let folder = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("plans"), withIntermediateDirectories: true)
+        let result = try CLIRunner.run(["plan", "--ram", "2G", "--shape", "64x64x64", "--out", folder.file("plans")])
+        #expect(result.status == 2 && result.stderrLines.count == 1 && result.stderr.contains("is a folder"), "stderr: \(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("plans")).isEmpty)
     }
 }
