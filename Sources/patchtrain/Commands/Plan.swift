@@ -52,7 +52,7 @@ struct Plan: ParsableCommand {
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
         let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning,
                                                ranks: ranks, prefetchDepth: prefetch)
-        switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
+        switch planning.choose(planner, budget: budget.bytes) {
         case .tooSmall(let smallest):
             throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)
         case .fits(let chosen):

@@ -10,7 +10,7 @@ import Testing
         let folder = TemporaryFolder("patchtrain-accuracy")
         let synth = try CLIRunner.run(["synth", "--out", folder.file("data"), "--cases", "2", "--shape", "128x128x96", "--seed", "2"])
         #expect(synth.status == 0, "stderr: \(synth.stderr)")
-        let fit = try CLIRunner.run(["fit", "--data", folder.file("data"), "--ram", "600M", "--steps", "1", "--out", folder.file("run"),
+        let fit = try CLIRunner.run(["fit", "--data", folder.file("data"), "--ram", "600M", "--steps", "1", "--curriculum", "none", "--out", folder.file("run"),
                                      "--checkpoint-every", "0", "--json"])
         #expect(fit.status == 0, "stderr: \(fit.stderr)")
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(fit.stdout.utf8)) as? [String: Any])

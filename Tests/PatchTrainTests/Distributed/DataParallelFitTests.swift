@@ -32,7 +32,7 @@ struct DataParallelFitTests {
 
         func fit(plan: String, out: String, _ more: [String]) -> [String] {
             ["fit", "--data", data, "--plan", plan, "--out", folder.file(out), "--seed", DataParallelFitTests.seed,
-             "--loss", "ce", "--checkpoint-every", "0"] + more
+             "--loss", "ce", "--schedule", "constant", "--checkpoint-every", "0"] + more
         }
 
         func losses(_ run: String) -> [Double] {
