@@ -16,16 +16,14 @@ echo "== pack: the same cases as one file of zstd-compressed, checksummed chunks
 echo "   every command reads as a dataset"
 "$bin" pack "$out/data" --out "$out/data.ptpack"
 "$bin" inspect "$out/data.ptpack"
-echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte by byte"
+echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte by byte, and the patch-size"
+echo "   curriculum that grows to it (one row per stage; the arena is planned for the stage marked *)"
 "$bin" plan --data "$out/data" --ram 1G
-echo "== plan for a short run: 64^3 patches (many more updates per minute on a CPU), instance norm"
-"$bin" plan --data "$out/data" --ram 1G --patch 64x64x64 --norm instance --out "$out/plan.json"
-echo "== fit: 60 steps under that plan, one case set aside and validated by sliding windows every 20 steps"
-echo "   (measured peak RSS beside the prediction at the end)"
-"$bin" fit --data "$out/data" --plan "$out/plan.json" --validation 1 --val-every 20 --steps 60 --lr 2e-3 --loss dice+ce \
-    --no-augment --out "$out/run"
-echo "== fit --resume: two more steps from the checkpoint in run/last (the same weights a 62-step run would reach)"
-"$bin" fit --resume "$out/run" --steps 62
+echo "== fit: two minutes of wall time in all, one case set aside and validated by sliding windows as the run passes"
+echo "   each quarter of its time and at the end (defaults: curriculum, instance norm, Dice + CE, lr 2e-3, poly)"
+"$bin" fit --data "$out/data" --ram 1G --validation 1 --time 2m --out "$out/run"
+echo "== fit --resume: the same run with 30 s more budget (it continues from the time its checkpoint had used)"
+"$bin" fit --resume "$out/run" --time 2m30s
 echo "== infer: sliding-window segmentation of every case with the best checkpoint, in 512 MiB"
 echo "   (--preview: three slices of each case with its predicted labels, previews/CASE.png)"
 "$bin" infer --model "$out/run/best" --input "$out/data" --out "$out/predictions" --ram 512M --preview "$out/previews"

@@ -7,7 +7,11 @@
 - probabilities.npy: float32 (32, 48, 32, 3), the model's softmax output in eval() mode (running statistics), computed
   by PyTorch in float64 and transposed to (x, y, z, classes).
 
-    python Fixtures/inference/make_fixture.py [path/to/peers]
+    python Fixtures/inference/make_fixture.py [path/to/peers] [--classes 2]
+
+With `--classes 2` it writes the binary variant instead (a two-class softmax head, as PyTorch users train binary
+segmentation with a 2-class cross-entropy): small_unet_2class.safetensors and probabilities_2class.npy, for the
+same image.npy.
 """
 import os
 import sys
@@ -17,12 +21,19 @@ import torch
 from safetensors.torch import save_file
 
 here = os.path.dirname(os.path.abspath(__file__))
-peers = sys.argv[1] if len(sys.argv) > 1 else os.path.join(here, "..", "..", "..", "shared", "peers")
+arguments = sys.argv[1:]
+classes = 3
+if "--classes" in arguments:
+    at = arguments.index("--classes")
+    classes = int(arguments[at + 1])
+    del arguments[at:at + 2]
+suffix = "" if classes == 3 else f"_{classes}class"
+peers = arguments[0] if arguments else os.path.join(here, "..", "..", "..", "shared", "peers")
 sys.path.insert(0, peers)
 from torch_unet import UNet3D  # noqa: E402
 
 torch.manual_seed(11)
-model = UNet3D(cin=1, ncls=3, filters=(4, 8, 16, 32), bott=64)
+model = UNet3D(cin=1, ncls=classes, filters=(4, 8, 16, 32), bott=64)
 with torch.no_grad():
     for name, value in model.state_dict().items():
         if name.endswith("running_mean"):
@@ -35,12 +46,13 @@ with torch.no_grad():
             value.copy_((1.0 if name.endswith("weight") else 0.0) + 0.2 * torch.randn(value.shape))
         elif name == "out.weight":  # a sharper head, so that the classes really compete
             value.mul_(100)
-save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(here, "small_unet.safetensors"))
+save_file({k: v.contiguous() for k, v in model.state_dict().items()}, os.path.join(here, f"small_unet{suffix}.safetensors"))
 
 rng = np.random.default_rng(5)
 x, y, z = np.meshgrid(np.linspace(-1, 1, 32), np.linspace(-1, 1, 48), np.linspace(-1, 1, 32), indexing="ij")
 image = (np.sin(3 * x) * np.cos(2 * y) + z + 0.3 * rng.standard_normal(x.shape)).astype(np.float32)
-np.save(os.path.join(here, "image.npy"), image[..., None])
+if classes == 3:
+    np.save(os.path.join(here, "image.npy"), image[..., None])
 
 model = model.double().eval()
 with torch.no_grad():
@@ -53,6 +65,6 @@ with torch.no_grad():
     model.out.bias -= medians - medians.mean()
     save_file({k: v.float().contiguous() for k, v in model.state_dict().items()
                if v.dtype != torch.int64} | {k: v for k, v in model.state_dict().items() if v.dtype == torch.int64},
-              os.path.join(here, "small_unet.safetensors"))
-    p = model(torch.from_numpy(image.astype(np.float64))[None, None])  # softmax output, (1, 3, x, y, z)
-np.save(os.path.join(here, "probabilities.npy"), p[0].permute(1, 2, 3, 0).float().numpy())
+              os.path.join(here, f"small_unet{suffix}.safetensors"))
+    p = model(torch.from_numpy(image.astype(np.float64))[None, None])  # softmax output, (1, classes, x, y, z)
+np.save(os.path.join(here, f"probabilities{suffix}.npy"), p[0].permute(1, 2, 3, 0).float().numpy())

@@ -28,9 +28,9 @@ struct PatchTrainCommand: ParsableCommand {
         } catch {
             if exitCode(for: error) == .success { exit(withError: error) }  // --help, --version
             if error is ExitCode { exit(withError: error) }
-            // Everything else ArgumentParser raises is a usage error; its message keeps the usage hint.
-            Terminal.printError(fullMessage(for: error))
-            Foundation.exit(2)
+            // Everything else ArgumentParser raises is a usage error: one line, pointing at the help.
+            let named = CommandLine.arguments.dropFirst().first
+            Terminal.usageError(message(for: error), command: configuration.subcommands.map { $0._commandName }.first { $0 == named })
         }
     }
 }

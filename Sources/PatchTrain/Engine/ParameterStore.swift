@@ -1,5 +1,5 @@
 /// The network's persistent memory, laid out from the layer graph's parameter list: fp32 master weights,
-/// fp32 gradient accumulators, Adam's two moments (trainable parameters only), the running statistics and
+/// fp32 gradient accumulators (twice when a step accumulates micro-batches), Adam's two moments (trainable parameters only), the running statistics and
 /// the `num_batches_tracked` counters, a copy of those statistics taken at each step's start, and the checkpoint
 /// scratch. Each block is one allocation whose size `PersistentMemory` predicts.
 public final class ParameterStore: @unchecked Sendable {
@@ -16,6 +16,11 @@ public final class ParameterStore: @unchecked Sendable {
     public let gradients: UnsafeMutablePointer<Float>
     public let firstMoments: UnsafeMutablePointer<Float>
     public let secondMoments: UnsafeMutablePointer<Float>
+    /// The sum of the step's finished micro-batch gradients while the executor writes the next one's into
+    /// `gradients` (nil when a step has one micro-batch). A step's gradient is then a sum of finished gradients,
+    /// in the order N data-parallel ranks' allreduce adds theirs, so one process accumulating N micro-batches
+    /// and N ranks of one micro-batch each compute the same fp32 gradient, bit for bit (for N = 2).
+    private let earlierMicroBatches: UnsafeMutablePointer<Float>?
     /// The buffers checkpoints pass through, so saving allocates nothing of size (`PersistentMemory` counts them).
     public let checkpointScratch: CheckpointScratch
     /// `num_batches_tracked` of each batch-norm layer, by parameter index.
@@ -28,7 +33,8 @@ public final class ParameterStore: @unchecked Sendable {
     // The store is shared by the executor (reads weights, adds gradients) and the optimizer, which run one
     // after another on the training thread; nothing here is touched concurrently.
     /// `training: false` (inference) allocates no gradient or moment storage: only the values and the scratch.
-    public init(specs: [ParameterSpec], training: Bool = true) {
+    /// `accumulatesMicroBatches` adds the buffer of finished micro-batch gradients (`PersistentMemory` counts it).
+    public init(specs: [ParameterSpec], training: Bool = true, accumulatesMicroBatches: Bool = false) {
         self.specs = specs
         var offsets = [Int?](repeating: nil, count: specs.count)
         var next = 0
@@ -52,6 +58,13 @@ public final class ParameterStore: @unchecked Sendable {
         firstMoments.initialize(repeating: 0, count: optimizerCount)
         secondMoments = .allocate(capacity: optimizerCount)
         secondMoments.initialize(repeating: 0, count: optimizerCount)
+        if training && accumulatesMicroBatches {
+            let earlier = UnsafeMutablePointer<Float>.allocate(capacity: optimizerCount)
+            earlier.initialize(repeating: 0, count: optimizerCount)
+            earlierMicroBatches = earlier
+        } else {
+            earlierMicroBatches = nil
+        }
         isTraining = training
         checkpointScratch = CheckpointScratch(largestParameterElements: ParameterStore.largestParameterElements(specs))
         let statisticsCount = training ? max(floatCount - trainableCount, 1) : 1
@@ -71,6 +84,7 @@ public final class ParameterStore: @unchecked Sendable {
         gradients.deallocate()
         firstMoments.deallocate()
         secondMoments.deallocate()
+        earlierMicroBatches?.deallocate()
         stepStartStatistics.deallocate()
     }
 
@@ -162,6 +176,19 @@ public final class ParameterStore: @unchecked Sendable {
     public func zeroGradients() {
         precondition(isTraining, "an inference store has no gradients")
         gradients.update(repeating: 0, count: trainableCount)
+    }
+
+    /// Sets the gradients of the micro-batches finished so far aside and zeroes `gradients` for the next one.
+    public func setAsideMicroBatchGradients() {
+        guard let earlierMicroBatches else { preconditionFailure("this store was made for one micro-batch per step") }
+        earlierMicroBatches.update(from: gradients, count: trainableCount)
+        gradients.update(repeating: 0, count: trainableCount)
+    }
+
+    /// Adds the gradients set aside to the micro-batch just finished: `gradients` again holds the step's sum.
+    public func addBackMicroBatchGradients() {
+        guard let earlierMicroBatches else { preconditionFailure("this store was made for one micro-batch per step") }
+        for i in 0..<trainableCount { gradients[i] += earlierMicroBatches[i] }
     }
 
     /// Remembers the running statistics and counters as a step begins. Micro-batches update them as they run,

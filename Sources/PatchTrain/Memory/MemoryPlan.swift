@@ -26,9 +26,10 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     /// nil: `volume`. See `validatingExtents`.
     public var validationVolume: Extent3?
 
-    /// Predicted whole-process peak RSS (of each rank, in a data-parallel run).
+    /// Predicted whole-process peak RSS (of each rank, in a data-parallel run). With a curriculum, the arena and the
+    /// data pipeline are each the largest any stage holds: the run allocates them once for its most demanding stage.
     public var predictedPeakBytes: Int {
-        fixed.total + persistent.total + data.total + arena.bytes + (validationBytes ?? 0) + (communicationBytes ?? 0)
+        fixed.total + persistent.total + trainingDataBytes + trainingArenaBytes + (validationBytes ?? 0) + (communicationBytes ?? 0)
     }
     public var headroomBytes: Int { budgetBytes - predictedPeakBytes }
 
@@ -42,6 +43,47 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var rankCount: Int { ranks ?? 1 }
     /// Patches per optimizer step over all ranks: ranks × micro-batch × accumulation steps.
     public var globalBatch: Int { rankCount * effectiveBatch }
+
+    /// The patch-size curriculum, smallest patch first; its last stage is the patch, micro-batch and accumulation
+    /// above. nil: one patch for the whole run (`--curriculum none`, and plans written before curricula existed).
+    public var stages: [CurriculumStage]?
+}
+
+extension MemoryPlan {
+    /// The stages the run trains through: the curriculum's, else this plan's one patch for the whole run.
+    public var curriculumStages: [CurriculumStage] { stages ?? [CurriculumStage(plan: self, share: 1)] }
+
+    /// The arena the run allocates: the largest any stage needs.
+    public var trainingArenaBytes: Int { max(arena.bytes, stages?.map(\.arenaBytes).max() ?? 0) }
+
+    /// The data pipeline's bytes at its largest over the stages.
+    public var trainingDataBytes: Int { max(data.total, stages?.map(\.dataBytes).max() ?? 0) }
+
+    /// The stage that trains at `progress` (0...1, the share of the run done): stage i covers the shares of the
+    /// stages before it up to its own. Never before `atLeast` (stages only grow, even if an estimate of the run's
+    /// length moves back).
+    public func stageIndex(atProgress progress: Double, atLeast: Int = 0) -> Int {
+        let stages = curriculumStages
+        var end = 0.0
+        for (index, stage) in stages.enumerated() {
+            end += stage.share
+            if progress < end - 1e-12 { return max(index, atLeast) }
+        }
+        return stages.count - 1
+    }
+
+    /// The peak of stage `index` on its own: the run's, with that stage's arena and data pipeline in place of the
+    /// largest ones.
+    public func stagePeakBytes(_ index: Int) -> Int {
+        let stage = curriculumStages[index]
+        return predictedPeakBytes - trainingArenaBytes - trainingDataBytes + stage.arenaBytes + stage.dataBytes
+    }
+
+    /// The stage whose arena and data pipeline together are the largest (the one that sets the peak).
+    public var demandingStageIndex: Int {
+        let stages = curriculumStages
+        return stages.indices.max { stages[$0].arenaBytes + stages[$0].dataBytes < stages[$1].arenaBytes + stages[$1].dataBytes } ?? 0
+    }
 }
 
 extension MemoryPlan {
@@ -65,6 +107,7 @@ extension MemoryPlan {
         flopsPerMicroStep = try c.decode(Double.self, forKey: .flopsPerMicroStep)
         ranks = try c.decodeIfPresent(Int.self, forKey: .ranks)
         communicationBytes = try c.decodeIfPresent(Int.self, forKey: .communicationBytes)
+        stages = try c.decodeIfPresent([CurriculumStage].self, forKey: .stages)
         try checkLimits()
     }
 }
@@ -97,15 +140,25 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
     public var checkpointScratchBytes: Int
     public var total: Int { weightBytes + gradientBytes + optimizerBytes + runningStatisticsBytes + checkpointScratchBytes }
 
-    public init(graph: LayerGraph) {
+    /// `accumulationSteps` above 1 adds a second gradient buffer, the sum of the step's finished micro-batches
+    /// (`ParameterStore.setAsideMicroBatchGradients`).
+    public init(graph: LayerGraph, accumulationSteps: Int = 1) {
         let trainable = graph.parameters.filter(\.trainable)
         let weights = trainable.reduce(0) { $0 + $1.bytes }
         weightBytes = weights
-        gradientBytes = weights
+        gradientBytes = accumulationSteps > 1 ? 2 * weights : weights
         optimizerBytes = 2 * weights
         runningStatisticsBytes = 2 * graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
         checkpointScratchBytes = PersistentMemory.checkpointScratchBytes(
             largestParameterElements: graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0)
+    }
+
+    /// This count with the buffer of finished micro-batch gradients when `accumulates` (a run in which any stage
+    /// accumulates micro-batches holds it for the whole run), without it otherwise.
+    public func countingMicroBatchSum(_ accumulates: Bool) -> PersistentMemory {
+        var counted = self
+        counted.gradientBytes = accumulates ? 2 * weightBytes : weightBytes
+        return counted
     }
 
     /// The compressed-bytes buffer between the zstd context and the file. zstd's own recommendation for a streaming

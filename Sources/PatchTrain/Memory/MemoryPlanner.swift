@@ -33,10 +33,11 @@ public struct MemoryPlanner: Sendable {
         let graph = LayerGraph(configuration: configuration, patch: patch, microBatch: microBatch, recomputation: recomputation,
                                workspaceBytes: workspaceBytes)
         let layout = ArenaLayout(graph: graph)
+        let accumulationSteps = (effectiveBatch + microBatch - 1) / microBatch
         var plan = MemoryPlan(configuration: configuration, volume: volume, patch: patch, microBatch: microBatch,
-                          accumulationSteps: (effectiveBatch + microBatch - 1) / microBatch, prefetchDepth: prefetchDepth,
-                          recomputation: recomputation,
-                          budgetBytes: budget, fixed: fixed, persistent: PersistentMemory(graph: graph),
+                          accumulationSteps: accumulationSteps, prefetchDepth: prefetchDepth,
+                          recomputation: recomputation, budgetBytes: budget, fixed: fixed,
+                          persistent: PersistentMemory(graph: graph, accumulationSteps: accumulationSteps),
                           data: DataPipelineMemory.count(depth: prefetchDepth, microBatch: microBatch, patch: patch,
                                                          channels: configuration.inputChannels, maskClasses: configuration.classes,
                                                          packReading: packReadingBytes),

@@ -13,6 +13,8 @@ public enum PlanLimits {
     public static let prefetchDepth = 1...64
     /// Ranks of a data-parallel run (`MPI_Allreduce` counts are 32-bit, and no cluster of this kind is larger).
     public static let ranks = 1...65536
+    /// Stages of a patch-size curriculum.
+    public static let stages = 1...16
     /// Patch voxels × micro-batch: with up to 2 × 1024 channels and 27 taps per tensor, every byte count of the
     /// step then stays far inside `Int` (2^34 · 2^11 · 2^5 · 4 bytes = 2^52).
     public static let voxelsPerMicroBatch = 1 << 34
@@ -60,7 +62,7 @@ extension MemoryPlan {
             ("data.samplerScratch", data.samplerScratch), ("data.foregroundIndexes", data.foregroundIndexes),
             ("data.mappedPages", data.mappedPages), ("data.packReading", data.packReading ?? 0), ("arena.bytes", arena.bytes), ("validationBytes", validationBytes ?? 0),
             ("communicationBytes", communicationBytes ?? 0),
-        ]
+        ] + (stages ?? []).enumerated().flatMap { [("stages[\($0)].arenaBytes", $1.arenaBytes), ("stages[\($0)].dataBytes", $1.dataBytes)] }
         var total = 0
         for (field, bytes) in parts {
             guard bytes >= 0 else { throw FieldProblem(field, "is \(bytes), must not be negative") }
@@ -69,6 +71,25 @@ extension MemoryPlan {
         }
         guard flopsPerMicroStep.isFinite, flopsPerMicroStep >= 0 else {
             throw FieldProblem("flopsPerMicroStep", "is \(flopsPerMicroStep), must be a finite count")
+        }
+        if let stages { try checkStages(stages) }
+    }
+
+    /// A curriculum's stages: at most `PlanLimits.stages`, each in range, patches growing, shares summing to 1, and
+    /// the last stage this plan's own patch and batch.
+    private func checkStages(_ stages: [CurriculumStage]) throws {
+        try FieldProblem.check("stages.count", stages.count, in: PlanLimits.stages)
+        for (index, stage) in stages.enumerated() {
+            try stage.checkLimits(field: "stages[\(index)]", multiple: configuration.patchMultiple)
+            if index > 0, !(0..<3).allSatisfy({ stage.patch[$0] >= stages[index - 1].patch[$0] }) || stage.patch == stages[index - 1].patch {
+                throw FieldProblem("stages[\(index)].patch", "\(stage.patch) does not grow from \(stages[index - 1].patch)")
+            }
+        }
+        let total = stages.reduce(0) { $0 + $1.share }
+        guard abs(total - 1) < 1e-6 else { throw FieldProblem("stages", "shares sum to \(total), not 1") }
+        let last = stages[stages.count - 1]
+        guard last.patch == patch, last.microBatch == microBatch, last.accumulationSteps == accumulationSteps else {
+            throw FieldProblem("stages", "the last stage (patch \(last.patch), \(last.microBatch) × \(last.accumulationSteps)) is not the plan's patch \(patch), \(microBatch) × \(accumulationSteps)")
         }
     }
 }

@@ -30,7 +30,7 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
         let m = inferencePlan.memory
         let page = MappedFile.pageSize
         func aligned(_ n: Int) -> Int { (n + page - 1) / page * page }
-        let available = plan.arena.bytes
+        let available = plan.trainingArenaBytes
         let arenaFits = m.arenaBytes <= available
         let slabOffset = arenaFits ? aligned(m.arenaBytes) : 0
         let slabFits = slabOffset + m.stitchBytes <= available

@@ -5,12 +5,18 @@ import Foundation
 enum ReproducingCommand {
     static func arguments(configuration c: RunConfiguration, run: RunFiles) -> [String] {
         var words = ["patchtrain", "fit", "--data", c.data, "--plan", run.plan]
-        if let epochs = c.epochs { words += ["--epochs", "\(epochs)"] } else { words += ["--steps", "\(c.steps)"] }
+        if let time = c.timeBudgetSeconds {
+            words += ["--time", "\(Int(time.rounded(.up)))s"]
+        } else if let epochs = c.epochs {
+            words += ["--epochs", "\(epochs)"]
+        } else {
+            words += ["--steps", "\(c.steps)"]
+        }
         words += ["--lr", "\(c.learningRate)", "--schedule", c.schedule.rawValue, "--loss", c.loss.shortName]
         if c.augmentation == nil { words.append("--no-augment") }
         words += ["--seed", "\(c.seed)", "--checkpoint-every", "\(c.checkpointEvery)"]
         if let split = c.validationSplit { words += ["--validation", split] }
-        if let every = c.validationEvery, !(c.validationCases ?? []).isEmpty { words += ["--val-every", "\(every)"] }
+        if let every = c.validationEvery, every > 0, !(c.validationCases ?? []).isEmpty { words += ["--val-every", "\(every)"] }
         words += ["--out", "\(run.path)-again"]
         return words
     }

@@ -23,7 +23,8 @@ extension RunReport {
         let rows: [(String, String)] = [
             ("data", c.data), ("training cases", "\(c.cases.count)"),
             ("validation cases", validated.isEmpty ? "none" : validated.joined(separator: ", ")),
-            ("steps", "\(c.steps)" + (c.epochs.map { " (\($0) epochs)" } ?? "") + ", \(c.stepsPerEpoch) per epoch"),
+            c.timeBudgetSeconds.map { ("time budget", TimeBudget.format($0)) }
+                ?? ("steps", "\(c.steps)" + (c.epochs.map { " (\($0) epochs)" } ?? "") + ", \(c.stepsPerEpoch) per epoch"),
             ("learning rate", "\(c.learningRate), \(c.schedule.rawValue)"), ("loss", c.loss.shortName),
             ("augmentation", c.augmentation == nil ? "none" : "standard"), ("seed", "\(c.seed)"),
             ("patch", "\(p.patch), micro-batch \(p.microBatch) x \(p.accumulationSteps) accumulation steps (effective batch \(p.effectiveBatch))"),
@@ -31,10 +32,10 @@ extension RunReport {
                 + "filters \(p.configuration.levelFilters.map(String.init).joined(separator: "-"))-\(p.configuration.bottleneckFilters), "
                 + "\(p.configuration.normalization.rawValue) norm\(p.recomputation ? ", recomputation" : "")"),
             ("budget", ByteCount.format(p.budgetBytes)), ("checkpoint every", "\(c.checkpointEvery) steps"),
-            ("validate every", c.validationEvery.map { "\($0) steps" } ?? "never"),
+            ("validate every", c.validationEvery.map { $0 > 0 ? "\($0) steps" : "quarter of the time, and at the end" } ?? "never"),
         ]
         let table = rows.map { "<tr><th>\(HTML.escape($0.0))</th><td>\(HTML.escape($0.1))</td></tr>" }.joined()
-        let summary = "\(curves.lastStep) of \(c.steps) steps"
+        let summary = c.timeBudgetSeconds == nil ? "\(curves.lastStep) of \(c.steps) steps" : "\(curves.lastStep) steps"
             + (curves.smoothedLoss.last.map { String(format: ", smoothed loss %.4f", $0) } ?? "")
             + (best.map { String(format: ", best mean foreground Dice %.4f at step %d", $0.foregroundDice, $0.step) } ?? "")
             + (curves.wallSeconds.last.map { String(format: ", %.1f min of steps and validations", $0 / 60) } ?? "")

@@ -86,6 +86,15 @@ public enum Checkpoint {
         guard schedule.baseLearningRate.isFinite, schedule.baseLearningRate > 0 else {
             throw InputError(path, "schedule base learning rate \(schedule.baseLearningRate) is not a positive number")
         }
+        if let progress = schedule.progress, !(progress.isFinite && (0...1).contains(progress)) {
+            throw InputError(path, "schedule progress \(progress) is outside 0...1")
+        }
+        if let used = state.timeUsedSeconds, !(used.isFinite && (0...TimeBudget.longest).contains(used)) {
+            throw InputError(path, "time used \(used) s is outside 0...\(Int(TimeBudget.longest)) s")
+        }
+        if let stage = state.stage, !(0..<PlanLimits.stages.upperBound).contains(stage) {
+            throw InputError(path, "curriculum stage \(stage) is outside 0..<\(PlanLimits.stages.upperBound)")
+        }
         return state
     }
 

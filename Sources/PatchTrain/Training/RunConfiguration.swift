@@ -30,6 +30,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
     public var validationEvery: Int?
     /// `--validation` as given (nil: the manifest's list), so that a resume splits the dataset the same way.
     public var validationSplit: String?
+    /// `--time`: the run's wall-clock budget in seconds, over which its schedule and curriculum are laid (then
+    /// `steps` is `mostSteps`); nil: the run is measured in steps.
+    public var timeBudgetSeconds: Double?
 
     public init(data: String, cases: [String], steps: Int, epochs: Int? = nil, stepsPerEpoch: Int, learningRate: Float,
                 schedule: LearningRateSchedule, loss: SegmentationLoss, augmentation: Augmentation?, seed: UInt64,
@@ -49,9 +52,12 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         self.checkpointEvery = checkpointEvery
     }
 
+    /// The longest run, in optimizer steps (far beyond any run's length; keeps every step count inside `Int32`).
+    public static let mostSteps = Int(Int32.max)
+
     /// Throws `FieldProblem` for the first field out of range: `config.json` may have been edited.
     public func checkLimits() throws {
-        try FieldProblem.check("steps", steps, in: 1...Int(Int32.max))
+        try FieldProblem.check("steps", steps, in: 1...RunConfiguration.mostSteps)
         try FieldProblem.check("stepsPerEpoch", stepsPerEpoch, in: 1...Int(Int32.max))
         if let epochs {
             try FieldProblem.check("epochs", epochs, in: 1...Int(Int32.max))
@@ -60,6 +66,9 @@ public struct RunConfiguration: Codable, Sendable, Equatable {
         try FieldProblem.check("effectiveBatch", effectiveBatch, in: PlanLimits.effectiveBatch)
         guard budgetBytes > 0 else { throw FieldProblem("budgetBytes", "is \(budgetBytes), must be positive") }
         try FieldProblem.check("checkpointEvery", checkpointEvery, in: 0...Int(Int32.max))
+        if let timeBudgetSeconds, !(timeBudgetSeconds.isFinite && timeBudgetSeconds >= 1 && timeBudgetSeconds <= TimeBudget.longest) {
+            throw FieldProblem("timeBudgetSeconds", "is \(timeBudgetSeconds), must be 1...\(Int(TimeBudget.longest))")
+        }
         if let validationEvery { try FieldProblem.check("validationEvery", validationEvery, in: 0...Int(Int32.max)) }
         guard learningRate.isFinite, learningRate > 0 else { throw FieldProblem("learningRate", "is \(learningRate), must be a positive number") }
         if let augmentation {

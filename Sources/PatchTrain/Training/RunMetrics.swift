@@ -18,6 +18,11 @@ public struct StepRecord: Codable, Sendable, Equatable {
     public var validationForegroundDice: Double?
     /// When validation ran after this step: how long it took, in seconds.
     public var validationSeconds: Double?
+    /// Wall-clock seconds the run had used when this record was written (under `fit --time`, since the run began,
+    /// across resumes; otherwise since this process started).
+    public var elapsedSeconds: Double?
+    /// The curriculum stage the step trained in (index into the plan's stages); nil without a curriculum.
+    public var stage: Int?
 
     public init(step: Int, epoch: Int, loss: Double, learningRate: Float, seconds: Double, voxelsPerSecond: Double,
                 residentBytes: Int, peakResidentBytes: Int) {
@@ -33,12 +38,13 @@ public struct StepRecord: Codable, Sendable, Equatable {
 
     /// The CSV columns: the JSON keys, in this order.
     /// Validation columns are empty on steps without validation; the per-class Dice are `;`-separated.
-    public static let csvHeader = "step,epoch,loss,learningRate,seconds,voxelsPerSecond,residentBytes,peakResidentBytes,validationForegroundDice,validationDice,validationSeconds"
+    public static let csvHeader = "step,epoch,loss,learningRate,seconds,voxelsPerSecond,residentBytes,peakResidentBytes,validationForegroundDice,validationDice,validationSeconds,elapsedSeconds,stage"
 
     public var csvLine: String {
         let dice = validationDice.map { $0.map { String($0) }.joined(separator: ";") } ?? ""
         return "\(step),\(epoch),\(loss),\(learningRate),\(seconds),\(voxelsPerSecond),\(residentBytes),\(peakResidentBytes),"
-            + "\(validationForegroundDice.map { String($0) } ?? ""),\(dice),\(validationSeconds.map { String($0) } ?? "")"
+            + "\(validationForegroundDice.map { String($0) } ?? ""),\(dice),\(validationSeconds.map { String($0) } ?? ""),"
+            + "\(elapsedSeconds.map { String($0) } ?? ""),\(stage.map { String($0) } ?? "")"
     }
 }
 

@@ -6,7 +6,18 @@
 /// the same augmentations, the same learning rates, the same weights bit for bit.
 public final class Trainer {
     public let plan: MemoryPlan
-    public let graph: LayerGraph
+    /// The graph of the stage being trained (`stageIndex` of the plan's curriculum).
+    public private(set) var graph: LayerGraph
+    /// The curriculum stage being trained (0 without a curriculum).
+    public private(set) var stageIndex: Int
+    public var stage: CurriculumStage { plan.curriculumStages[stageIndex] }
+    /// Seconds of the run's time budget used at the boundary (`fit --time`; set by the run before it saves).
+    public var timeUsedSeconds: Double?
+    /// Where the run stands, 0...1, when its schedule is laid over time (`fit --time`): set before each step, the
+    /// learning rate is then the schedule's at this share of the run. nil: steps of `options.totalSteps`.
+    public var progress: Double? {
+        didSet { schedule.progress = progress }
+    }
     public let parameters: ParameterStore
     public let options: TrainingOptions
     public private(set) var optimizer: Adam
@@ -17,8 +28,11 @@ public final class Trainer {
     public private(set) var lastLoss: Double?
     /// The best validation result so far (set by whoever validates; saved with every checkpoint).
     public var best: BestMetric?
-    private let executor: Executor
-    private let prefetcher: Prefetcher
+    private var executor: Executor
+    /// nil only while a stage change swaps it (so the old pool is freed before the new one is allocated).
+    private var prefetcher: Prefetcher!
+    private let cases: [TrainingCase]
+    private let indexCache: ForegroundIndexCache?
     /// The step's arena; validation borrows it between steps.
     private let arena: Arena
     /// The sampler's state at the current step boundary (the prefetcher may have read ahead of it).
@@ -39,27 +53,30 @@ public final class Trainer {
                 resumingFrom checkpoint: String? = nil, communicator: any Communicator = SingleProcess()) throws {
         self.plan = plan
         self.options = options
-        graph = LayerGraph(configuration: plan.configuration, patch: plan.patch, microBatch: plan.microBatch,
-                           recomputation: plan.recomputation)
-        parameters = ParameterStore(specs: graph.parameters)
-        let sampler = PatchSampler(cases: cases, patch: plan.patch, seed: options.seed, indexCache: indexCache,
-                                   augmentation: options.augmentation, classes: plan.configuration.classes)
-        if communicator.isDistributed {
-            sampler.share = SampleShare(rank: communicator.rank, ranks: communicator.size,
-                                        patchesPerRank: plan.microBatch * plan.accumulationSteps)
-        }
+        self.cases = cases
+        self.indexCache = indexCache
         dataParallel = DataParallel(communicator: communicator)
+        var stageIndex = 0
+        var samplerState: PatchSamplerState?
+        let stage0 = plan.curriculumStages[0]
+        parameters = ParameterStore(specs: LayerGraph(configuration: plan.configuration, patch: stage0.patch, microBatch: 1).parameters,
+                                    accumulatesMicroBatches: plan.curriculumStages.contains { $0.accumulationSteps > 1 })
         if let checkpoint {
             let loaded = try Checkpoint.load(from: checkpoint, into: parameters)
             optimizer = loaded.optimizer
             completedSteps = loaded.state.step
             lastLoss = loaded.state.loss
             best = loaded.state.best
+            timeUsedSeconds = loaded.state.timeUsedSeconds
             if (loaded.state.sampler.augmentation != nil) != (options.augmentation != nil) {
                 throw InputError("\(checkpoint)/\(Checkpoint.stateFile)",
                                  "the checkpoint was saved \(options.augmentation == nil ? "with" : "without") augmentation, the run asks for the opposite")
             }
-            sampler.state = loaded.state.sampler
+            stageIndex = loaded.state.stage ?? 0
+            guard stageIndex < plan.curriculumStages.count else {
+                throw InputError("\(checkpoint)/\(Checkpoint.stateFile)", "is at curriculum stage \(stageIndex + 1); the run's plan has \(plan.curriculumStages.count)")
+            }
+            samplerState = loaded.state.sampler
         } else {
             WeightInitializer.initialize(parameters, seed: options.seed)
             optimizer = Adam(learningRate: options.learningRate)
@@ -67,12 +84,54 @@ public final class Trainer {
         }
         schedule = SchedulePosition(schedule: options.schedule, baseLearningRate: options.learningRate,
                                     totalSteps: options.totalSteps, step: completedSteps)
+        // One arena for the run, of the most demanding stage's size: every stage binds its graph inside it.
+        arena = try Arena(size: plan.trainingArenaBytes)
+        self.stageIndex = stageIndex
+        let stage = plan.curriculumStages[stageIndex]
+        let sampler = Trainer.sampler(plan: plan, stage: stage, cases: cases, options: options, indexCache: indexCache,
+                                      communicator: communicator)
+        if let samplerState { sampler.state = samplerState }
         boundarySampler = sampler.state
-        let layout = ArenaLayout(graph: graph)
-        arena = try Arena(size: layout.size)
-        executor = try Executor(graph: graph, layout: layout, parameters: parameters, arena: arena)
-        executor.loss = options.loss
-        prefetcher = Prefetcher(sampler: sampler, depth: plan.prefetchDepth, microBatch: plan.microBatch)
+        (graph, executor) = try Trainer.bind(plan: plan, stage: stage, parameters: parameters, arena: arena, loss: options.loss)
+        prefetcher = Prefetcher(sampler: sampler, depth: plan.prefetchDepth, microBatch: stage.microBatch)
+    }
+
+    /// A sampler of `stage`'s patches; in a data-parallel run it draws this rank's share of each step.
+    private static func sampler(plan: MemoryPlan, stage: CurriculumStage, cases: [TrainingCase], options: TrainingOptions,
+                                indexCache: ForegroundIndexCache?, communicator: any Communicator) -> PatchSampler {
+        let sampler = PatchSampler(cases: cases, patch: stage.patch, seed: options.seed, indexCache: indexCache,
+                                   augmentation: options.augmentation, classes: plan.configuration.classes)
+        if communicator.isDistributed {
+            sampler.share = SampleShare(rank: communicator.rank, ranks: communicator.size, patchesPerRank: stage.effectiveBatch)
+        }
+        return sampler
+    }
+
+    /// `stage`'s graph and an executor binding it at its planned offsets in the run's `arena`.
+    private static func bind(plan: MemoryPlan, stage: CurriculumStage, parameters: ParameterStore, arena: Arena,
+                             loss: SegmentationLoss) throws -> (LayerGraph, Executor) {
+        let graph = LayerGraph(configuration: plan.configuration, patch: stage.patch, microBatch: stage.microBatch,
+                               recomputation: plan.recomputation)
+        let executor = try Executor(graph: graph, layout: ArenaLayout(graph: graph), parameters: parameters, arena: arena)
+        executor.loss = loss
+        return (graph, executor)
+    }
+
+    /// Moves to curriculum stage `index` at this step boundary: the prefetcher of the old patch is stopped and
+    /// freed, and the new stage's sampler continues the sequence from the boundary, so a run resumed in any stage
+    /// draws exactly what the uninterrupted run drew. Its graph is bound in the same arena.
+    public func enterStage(_ index: Int) throws {
+        guard index != stageIndex else { return }
+        precondition(!hasFailed, "a trainer whose step failed cannot change stage")
+        precondition(plan.curriculumStages.indices.contains(index), "no curriculum stage \(index)")
+        prefetcher.stop()
+        prefetcher = nil
+        stageIndex = index
+        let sampler = Trainer.sampler(plan: plan, stage: stage, cases: cases, options: options, indexCache: indexCache,
+                                      communicator: dataParallel.communicator)
+        sampler.state = boundarySampler
+        (graph, executor) = try Trainer.bind(plan: plan, stage: stage, parameters: parameters, arena: arena, loss: options.loss)
+        prefetcher = Prefetcher(sampler: sampler, depth: plan.prefetchDepth, microBatch: stage.microBatch)
     }
 
     /// A trainer with the plain settings: constant learning rate, Dice, no augmentation.
@@ -97,9 +156,11 @@ public final class Trainer {
         parameters.markStepStart()
         var total = 0.0
         do {
-            for _ in 0..<plan.accumulationSteps {
+            for microBatch in 0..<stage.accumulationSteps {
                 let batch = try prefetcher.next()
+                if microBatch > 0 { parameters.setAsideMicroBatchGradients() }
                 total += executor.trainStep(image: batch.image.baseAddress!, labels: batch.labels.baseAddress!)
+                if microBatch > 0 { parameters.addBackMicroBatchGradients() }
             }
         } catch {
             parameters.restoreStepStart()
@@ -107,9 +168,9 @@ public final class Trainer {
             prefetcher.stop()
             throw error
         }
-        let loss = try dataParallel.combine(parameters, lossSum: total, microBatches: plan.accumulationSteps)
+        let loss = try dataParallel.combine(parameters, lossSum: total, microBatches: stage.accumulationSteps)
         guard loss.isFinite else { throw diverged("the loss is \(loss)") }
-        optimizer.update(parameters, accumulationSteps: plan.accumulationSteps * dataParallel.communicator.size,
+        optimizer.update(parameters, accumulationSteps: stage.accumulationSteps * dataParallel.communicator.size,
                          learningRate: schedule.nextRate)
         if let first = (0..<parameters.floatCount).first(where: { !parameters.values[$0].isFinite }) {
             throw diverged("the update left \(parameters.values[first]) in the weights")
@@ -136,8 +197,11 @@ public final class Trainer {
 
     /// Where training stands, as `state.json` records it.
     public var state: TrainingState {
-        TrainingState(step: completedSteps, epoch: options.stepsPerEpoch.map { completedSteps / $0 } ?? 0, sampler: boundarySampler,
-                      schedule: schedule, loss: lastLoss, best: best)
+        var state = TrainingState(step: completedSteps, epoch: options.stepsPerEpoch.map { completedSteps / $0 } ?? 0,
+                                  sampler: boundarySampler, schedule: schedule, loss: lastLoss, best: best)
+        state.timeUsedSeconds = timeUsedSeconds
+        state.stage = plan.stages == nil ? nil : stageIndex
+        return state
     }
 
     /// Saves the current boundary into `folder` (`RUN/last`, or `RUN/best` for the best validation result).

@@ -17,6 +17,11 @@ public struct TrainingState: Codable, Sendable, Equatable {
     public var loss: Double?
     /// The best validation result so far, kept for the `best/` checkpoint; nil until validation runs.
     public var best: BestMetric?
+    /// Seconds of the run's time budget used at this boundary (`fit --time`): a resumed run continues the same
+    /// budget from here. nil: the run is measured in steps.
+    public var timeUsedSeconds: Double?
+    /// The curriculum stage trained at this boundary (index into the plan's stages); nil: no curriculum.
+    public var stage: Int?
 
     public static let currentFormat = 1
 
@@ -37,6 +42,9 @@ public struct SchedulePosition: Codable, Sendable, Equatable {
     public var totalSteps: Int
     /// Steps taken on it (the next update uses `rate(at: step)`).
     public var step: Int
+    /// The share of the run done (0...1) when the run is laid over a time budget: the next update's rate is the
+    /// schedule's there instead of at `step / totalSteps`. nil: by steps.
+    public var progress: Double?
 
     public init(schedule: LearningRateSchedule, baseLearningRate: Float, totalSteps: Int, step: Int) {
         self.schedule = schedule
@@ -46,7 +54,10 @@ public struct SchedulePosition: Codable, Sendable, Equatable {
     }
 
     /// The learning rate of the next update.
-    public var nextRate: Float { schedule.rate(base: baseLearningRate, step: step, totalSteps: totalSteps) }
+    public var nextRate: Float {
+        progress.map { schedule.rate(base: baseLearningRate, progress: $0) }
+            ?? schedule.rate(base: baseLearningRate, step: step, totalSteps: totalSteps)
+    }
 }
 
 /// A validation metric and where it was reached (kept by `fit` when it validates, for the `best/` checkpoint).

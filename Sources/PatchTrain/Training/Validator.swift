@@ -57,6 +57,11 @@ public final class Validator {
         ownCases.reduce(0) { $0 + SlidingWindow(volume: $1.image.shape.spatial, window: inferencePlan.window, overlap: inferencePlan.overlap).count }
     }
 
+    /// Floating-point operations of one validation on this rank: its forward passes, a batch of windows each.
+    public var flopsPerRun: Double {
+        Double(totalPasses) / Double(max(inferencePlan.windowsPerBatch, 1)) * inferencePlan.flopsPerBatch
+    }
+
     /// The cases this rank validates.
     private var ownCases: [TrainingCase] {
         cases.indices.filter(communicator.owns).map { cases[$0] }

@@ -25,12 +25,7 @@ struct Fit: ParsableCommand {
     @Option(name: .long, help: "A plan written by `patchtrain plan --out` (instead of --ram).")
     var plan: String?
 
-    @Option(name: .long, help: "Total optimizer steps (default 100).")
-    var steps: Int?
-
-    @Option(name: .long, help: "Total epochs instead of --steps (an epoch: steps whose patches hold the training set's voxels).")
-    var epochs: Int?
-
+    @OptionGroup(title: "Length") var length: LengthOptions
     @OptionGroup(title: "Budget") var budget: BudgetOptions
     @OptionGroup(title: "Planning here (without --plan)") var planning: PlanningOptions
     @OptionGroup(title: "Training") var training: TrainingOptions
@@ -38,15 +33,12 @@ struct Fit: ParsableCommand {
 
     func validate() throws {
         if budget.ram != nil && plan != nil { throw ValidationError("give --ram or --plan, not both") }
-        if steps != nil && epochs != nil { throw ValidationError("give --steps or --epochs, not both") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be at least 1") }
-        if let epochs, epochs < 1 { throw ValidationError("--epochs must be at least 1") }
         if planning.patch != nil && plan != nil { throw ValidationError("give --patch or --plan, not both") }
         if let resume {
             // A resumed run keeps its settings (config.json); only its length and its data's location may change.
             let fixed = (budget.ram != nil ? ["--ram"] : []) + (plan != nil ? ["--plan"] : []) + planning.given + training.given
             if let given = fixed.first {
-                throw ValidationError("\(given) cannot be given with --resume: \(resume)/config.json fixes the run's settings (only --steps, --epochs and --data may change)")
+                throw ValidationError("\(given) cannot be given with --resume: \(resume)/config.json fixes the run's settings (only --steps, --epochs, --time and --data may change)")
             }
         } else if data == nil {
             throw ValidationError("give --data (or --resume RUN_DIR)")
@@ -54,14 +46,15 @@ struct Fit: ParsableCommand {
     }
 
     func run() throws {
+        let clock = WallClock()
         let world = try World.join()
         let stop = StopRequest()
         let signals = SignalTrap(stop: stop)
         let run = try resume.map {
-            try TrainingRun.resume($0, data: data, steps: steps, epochs: epochs, indexCache: try ForegroundIndexCache(), stopRequest: stop,
-                                   communicator: world)
+            try TrainingRun.resume($0, data: data, steps: length.steps, epochs: length.epochs, time: length.time,
+                                   indexCache: try ForegroundIndexCache(), stopRequest: stop, communicator: world, clock: clock)
         } ?? FitStart.run(data: data!, planFile: plan, budget: budget, planning: planning, training: training,  // validate() asks for --data
-                          length: (steps, epochs), stop: stop, communicator: world)
+                          length: length, stop: stop, communicator: world, clock: clock)
         // Rank 0 speaks for a data-parallel run; the others train in silence.
         let progress = world.isRoot ? FitProgress(run: run) : nil
         let outcome = try run.run()
@@ -72,7 +65,7 @@ struct Fit: ParsableCommand {
             if let progress { try output.print(progress.summary) }
         case .stopped(let signal):
             if world.isRoot {
-                Terminal.printError("patchtrain: stopped by \(SignalTrap.name(signal)) after step \(run.trainer.completedSteps) of \(run.configuration.steps); saved \(run.folder.lastPath); continue with: patchtrain fit --resume \(run.folder.path)")
+                Terminal.printError("patchtrain: stopped by \(SignalTrap.name(signal)) after step \(run.trainer.completedSteps)\(run.lengthSoFar); saved \(run.folder.lastPath); continue with: patchtrain fit --resume \(run.folder.path)")
             }
             world.finish()
             Foundation.exit(128 + signal)

@@ -32,9 +32,13 @@ struct Plan: ParsableCommand {
 
     func validate() throws {
         if data != nil && shape != nil { throw ValidationError("give --data or --shape, not both") }
-        guard prefetch >= 1 else { throw ValidationError("--prefetch must be at least 1") }
+        try OptionRange.check("--prefetch", prefetch, in: PlanLimits.prefetchDepth)
         try RankPlanning.validate(ranks: ranks, batch: planning.batch)
         if let classes, classes < 2 || classes > 256 { throw ValidationError("--classes must be 2...256") }
+        var isFolder: ObjCBool = false
+        if let out, FileManager.default.fileExists(atPath: out, isDirectory: &isFolder), isFolder.boolValue {
+            throw ValidationError("--out \(out) is a folder; the plan is one file (e.g. \(out)/plan.json)")
+        }
     }
 
     func run() throws {
@@ -48,7 +52,7 @@ struct Plan: ParsableCommand {
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
         let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning,
                                                ranks: ranks, prefetchDepth: prefetch, packReadingBytes: geometry.packReadingBytes)
-        switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
+        switch planning.choose(planner, budget: budget.bytes) {
         case .tooSmall(let smallest):
             throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)
         case .fits(let chosen):

@@ -14,6 +14,16 @@ extension VolumeShape: ExpressibleByArgument {
     public init?(argument: String) { self.init(parsing: argument) }
 }
 
+extension TimeBudget: ExpressibleByArgument {
+    /// `90s`, `45m`, `2h`, `1h30m`.
+    public init?(argument: String) { self.init(parsing: argument) }
+}
+
+/// `--curriculum`: grow the patch during the run (the planner's stages), or train on one patch throughout.
+enum CurriculumChoice: String, ExpressibleByArgument, CaseIterable {
+    case grow, none
+}
+
 extension BlendMode: ExpressibleByArgument {}
 extension LearningRateSchedule: ExpressibleByArgument {}
 extension PredictionWriter.LabelFormat: ExpressibleByArgument {}

@@ -38,6 +38,7 @@ struct InferenceOptions: ParsableArguments {
 
     func validate() throws {
         guard overlap >= 0, overlap < 1 else { throw ValidationError("--overlap must be in [0, 1)") }
-        guard windowsPerBatch >= 1 else { throw ValidationError("--windows-per-batch must be at least 1") }
+        try OptionRange.check("--windows-per-batch", windowsPerBatch, in: PlanLimits.microBatch)
+        if let window { try OptionRange.check("--window", window) }
     }
 }

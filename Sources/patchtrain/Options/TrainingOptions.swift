@@ -3,13 +3,13 @@ import PatchTrain
 
 /// `fit`'s settings of a new run: what its config.json records, so a resumed run takes none of them.
 struct TrainingOptions: ParsableArguments {
-    @Option(name: .long, help: "Adam learning rate (default 1e-4).")
+    @Option(name: .long, help: "Adam learning rate (default 2e-3; the Keras user's: 1e-4).")
     var lr: Float?
 
-    @Option(name: .long, help: "Learning-rate schedule (default constant).")
+    @Option(name: .long, help: "Learning-rate schedule, over the run's steps or its --time (default poly; the Keras user's: constant).")
     var schedule: LearningRateSchedule?
 
-    @Option(name: .long, help: "Loss (default dice).")
+    @Option(name: .long, help: "Loss (default dice+ce; the Keras user's: dice).")
     var loss: SegmentationLoss?
 
     @Flag(name: .customLong("no-augment"), help: "Train on patches as sampled (no flips, no intensity changes).")

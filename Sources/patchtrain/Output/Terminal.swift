@@ -20,6 +20,16 @@ enum Terminal {
         exit(code)
     }
 
+    /// A usage error on one line (ArgumentParser's messages may span several, e.g. listing the values an option
+    /// takes), then exit 2.
+    static func usageError(_ message: String, command: String?) -> Never {
+        let text = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.joined(separator: " ")
+        let help = command.map { "patchtrain \($0) --help" } ?? "patchtrain --help"
+        printError("patchtrain: error: \(text) (see `\(help)`)")
+        exit(2)
+    }
+
     /// Whether stderr is a terminal (progress bars) or a pipe/file (plain lines).
     static var standardErrorIsTerminal: Bool { isatty(2) == 1 }
 }

@@ -16,6 +16,9 @@ struct FitSummary: CommandSummary {
     let weights: String
     let validation: Validator.Result?
     let best: BestMetric?
+    /// Under `--time`: the budget and the time the run has used of it (across resumes), as the run ends.
+    let timeBudgetSeconds: Double?
+    let timeUsedSeconds: Double?
 
     var text: String {
         let error = Double(predictedPeakBytes - measuredPeakBytes) / Double(measuredPeakBytes) * 100
@@ -23,7 +26,11 @@ struct FitSummary: CommandSummary {
         let trained = steps == 0
             ? String(format: "nothing to train: the run already has its %d steps, loss %.4f\n", totalSteps, finalLoss)
             : String(format: "trained %d steps in %.1f s%@, final loss %.4f\n", steps, seconds, resumed, finalLoss)
-        return trained
+        let time = timeBudgetSeconds.map { budget in
+            let used = timeUsedSeconds ?? 0
+            return String(format: "time: ran %@ of the %@ budget (%.1f%%)\n", TimeBudget.format(used), TimeBudget.format(budget), used / budget * 100)
+        } ?? ""
+        return trained + time
             + "peak RSS measured \(ByteCount.format(measuredPeakBytes)), predicted \(ByteCount.format(predictedPeakBytes)) "
             + String(format: "(%+.1f%% of measured), budget %@\n", error, ByteCount.format(budgetBytes))
             + "weights: \(weights)\n"

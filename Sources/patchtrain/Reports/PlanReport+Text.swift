@@ -12,11 +12,12 @@ extension PlanReport {
         if let ranks = plan.ranks {
             out += "chosen      \(ranks) ranks × patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(ranks) × \(plan.microBatch) × \(plan.accumulationSteps) = \(plan.globalBatch)); each rank's memory below\n"
         } else {
-            out += "chosen      patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(plan.effectiveBatch))\n"
+            out += "chosen      \(plan.stages == nil ? "" : "final ")patch \(plan.patch), micro-batch \(plan.microBatch), accumulation \(plan.accumulationSteps) (effective batch \(plan.effectiveBatch))\n"
         }
         if let recomputationCost {
             out += "recompute   each block's first convolution again in the backward pass (+\(recomputationCost) compute per step)\n"
         }
+        out += curriculumText
         out += "predicted   peak RSS \(b(plan.predictedPeakBytes)), headroom \(b(plan.headroomBytes))\n\n"
         let rows: [(String, Int)] = [
             ("fixed (runtime, libraries; measured)", plan.fixed.total),
@@ -55,6 +56,20 @@ extension PlanReport {
         }
         out += String(format: "\nstep time   ~%.1f s per optimizer step (%.0f GFLOP at %.0f GFLOP/s measured on a 3x3x3 convolution)\n",
                       stepSeconds, plan.flopsPerMicroStep * Double(plan.accumulationSteps) / 1e9, gflops)
+        return out
+    }
+
+    /// The curriculum's stages, one row each, and which one sets the peak (nothing for a single-patch plan).
+    private var curriculumText: String {
+        guard plan.stages != nil else { return "" }
+        let rows = stageRows
+        var out = "curriculum  \(rows.count) stages, the patch growing; arena and data planned for the stage marked *\n"
+        out += "  stage  patch        micro-batch × accumulation  share  predicted peak  step time\n"
+        for (index, row) in rows.enumerated() {
+            out += "  \(pad("\(index + 1)\(row.setsPeak ? "*" : "")", 5))  \(pad(row.patch.description, 11))  "
+            out += "\(pad("\(row.microBatch) × \(row.accumulationSteps)", 26))  \(pad(String(format: "%.0f%%", row.share * 100), 5))  "
+            out += "\(pad(ByteCount.format(row.predictedPeakBytes), 14))  \(String(format: "~%.1f s", row.predictedStepSeconds))\n"
+        }
         return out
     }
 

@@ -43,10 +43,31 @@ struct PlanReport: CommandSummary {
 
     var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / (gflops * 1e9) }
 
+    /// One row per curriculum stage (one for a single-patch plan), as the JSON carries them.
+    struct StageRow: Encodable {
+        let patch: Extent3
+        let microBatch: Int
+        let accumulationSteps: Int
+        let share: Double
+        let predictedPeakBytes: Int
+        let predictedStepSeconds: Double
+        let setsPeak: Bool
+    }
+
+    var stageRows: [StageRow] {
+        let demanding = plan.demandingStageIndex
+        return plan.curriculumStages.enumerated().map { index, stage in
+            StageRow(patch: stage.patch, microBatch: stage.microBatch, accumulationSteps: stage.accumulationSteps, share: stage.share,
+                     predictedPeakBytes: plan.stagePeakBytes(index),
+                     predictedStepSeconds: stage.flopsPerMicroStep * Double(stage.accumulationSteps) / (gflops * 1e9),
+                     setsPeak: index == demanding)
+        }
+    }
+
     /// The JSON: the plan plus what a script wants without recomputing it.
     private enum CodingKeys: String, CodingKey {
         case plan, predictedPeakBytes, headroomBytes, budgetSource, largerPatch, largerPatchPeakBytes, smallerPatch,
-             smallerPatchPeakBytes, measuredGFLOPS, predictedStepSeconds
+             smallerPatchPeakBytes, measuredGFLOPS, predictedStepSeconds, stages
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -61,5 +82,6 @@ struct PlanReport: CommandSummary {
         try c.encodeIfPresent(smaller?.predictedPeakBytes, forKey: .smallerPatchPeakBytes)
         try c.encode(gflops, forKey: .measuredGFLOPS)
         try c.encode(stepSeconds, forKey: .predictedStepSeconds)
+        try c.encode(stageRows, forKey: .stages)
     }
 }

@@ -14,7 +14,7 @@ enum FitPlanChoice {
         let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning, ranks: ranks,
                                                packReadingBytes: geometry.packReadingBytes)
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
-        switch planner.choose(budget: budget.bytes, patch: planning.patch, recomputation: planning.recompute) {
+        switch planning.choose(planner, budget: budget.bytes) {
         case .fits(let plan):
             return plan
         case .tooSmall(let smallest):

@@ -13,7 +13,10 @@ final class FitProgress {
     /// Shows `run`'s progress from now on.
     init(run: TrainingRun) {
         self.run = run
-        bar = ProgressBar(label: "fit", total: run.configuration.steps, unit: "steps", initial: run.firstStep)
+        // Under a time budget the bar counts seconds of it; otherwise steps.
+        bar = run.configuration.timeBudgetSeconds.map {
+            ProgressBar(label: "fit", total: Int($0.rounded(.up)), unit: "s", initial: Int(run.timeUsedSeconds ?? 0))
+        } ?? ProgressBar(label: "fit", total: run.configuration.steps, unit: "steps", initial: run.firstStep)
         lastLoss = run.trainer.lastLoss
         run.onStep = { [unowned self] in update($0) }
         run.onValidationStart = { [unowned self] passes in
@@ -27,11 +30,17 @@ final class FitProgress {
         validationBar?.finish()
         validationBar = nil
         let dice = (record.validationForegroundDice ?? run.lastValidation?.meanForegroundDice).map { String(format: "  val Dice %.3f", $0) } ?? ""
-        let epochs = (run.configuration.steps + run.configuration.stepsPerEpoch - 1) / run.configuration.stepsPerEpoch
-        bar.update(completed: record.step, detail: String(format: "epoch %d/%d  loss %.4f%@  %.2f Mvox/s  peak %@ of %@",
-                                                          record.epoch, epochs, record.loss, dice,
-                                                          record.voxelsPerSecond / 1e6, ByteCount.format(record.peakResidentBytes),
-                                                          ByteCount.format(run.plan.budgetBytes)))
+        let stages = run.plan.curriculumStages
+        let stage = record.stage.map { "  stage \($0 + 1)/\(stages.count) \(stages[min($0, stages.count - 1)].patch)" } ?? ""
+        let memory = String(format: "loss %.4f%@  %.2f Mvox/s  peak %@ of %@", record.loss, dice, record.voxelsPerSecond / 1e6,
+                            ByteCount.format(record.peakResidentBytes), ByteCount.format(run.plan.budgetBytes))
+        if let budget = run.configuration.timeBudgetSeconds, let used = run.timeUsedSeconds {
+            bar.update(completed: min(Int(used), Int(budget)),
+                       detail: "step \(record.step)\(stage)  \(TimeBudget.format(budget - used)) left  \(memory)")
+        } else {
+            let epochs = (run.configuration.steps + run.configuration.stepsPerEpoch - 1) / run.configuration.stepsPerEpoch
+            bar.update(completed: record.step, detail: "epoch \(record.epoch)/\(epochs)\(stage)  \(memory)")
+        }
     }
 
     func finish() { bar.finish() }
@@ -42,6 +51,15 @@ final class FitProgress {
             finalLoss: lastLoss ?? .nan, predictedPeakBytes: run.plan.predictedPeakBytes,
             measuredPeakBytes: ProcessMemory.peakResidentBytes, budgetBytes: run.plan.budgetBytes,
             checkpoint: run.folder.lastPath, weights: "\(run.folder.lastPath)/\(Checkpoint.weightsFile)",
-            validation: run.lastValidation, best: run.trainer.best)
+            validation: run.lastValidation, best: run.trainer.best,
+            timeBudgetSeconds: run.configuration.timeBudgetSeconds, timeUsedSeconds: run.timeUsedSeconds)
+    }
+}
+
+extension TrainingRun {
+    /// ` of 200` steps, or `, 3m 10s of the 20m budget used`.
+    var lengthSoFar: String {
+        configuration.timeBudgetSeconds.map { ", \(TimeBudget.format(timeUsedSeconds ?? 0)) of the \(TimeBudget.format($0)) budget used" }
+            ?? " of \(configuration.steps)"
     }
 }

@@ -4,8 +4,8 @@ import PatchTrain
 /// A new `fit` run from its options: the dataset split, the plan, and the run's settings (config.json).
 enum FitStart {
     static func run(data: String, planFile: String?, budget: BudgetOptions, planning: PlanningOptions,
-                    training: TrainingOptions, length: (steps: Int?, epochs: Int?), stop: StopRequest,
-                    communicator: any Communicator) throws -> TrainingRun {
+                    training: TrainingOptions, length: LengthOptions, stop: StopRequest,
+                    communicator: any Communicator, clock: any RunClock) throws -> TrainingRun {
         let dataset = try Dataset(path: data, split: training.validation?.split)
         let split = try dataset.openSplit()
         let cases = split.training
@@ -15,16 +15,19 @@ enum FitStart {
         var configuration = RunConfiguration(
             data: data, cases: cases.map(\.id), steps: 100,
             stepsPerEpoch: RunConfiguration.stepsPerEpoch(trainingVoxels: cases.reduce(0) { $0 + $1.image.shape.spatial.volume }, plan: plan),
-            learningRate: training.lr ?? 1e-4, schedule: training.schedule ?? .constant, loss: training.loss ?? .dice,
+            learningRate: training.lr ?? TrainingDefaults.learningRate, schedule: training.schedule ?? TrainingDefaults.schedule,
+            loss: training.loss ?? TrainingDefaults.loss,
             augmentation: training.noAugment ? nil : .standard, seed: training.seed ?? 0,
             effectiveBatch: plan.globalBatch, budgetBytes: plan.budgetBytes, checkpointEvery: training.checkpointEvery ?? 50)
-        configuration.setLength(steps: length.steps, epochs: length.epochs)
+        try configuration.setLength(steps: length.steps, epochs: length.epochs, time: length.time)
         configuration.ranks = plan.ranks
         configuration.validationCases = split.validation.map(\.id)
         configuration.validationSplit = training.validation?.text
-        configuration.validationEvery = split.validation.isEmpty ? nil : (training.valEvery ?? configuration.stepsPerEpoch)
+        // A run laid over time validates at shares of its time unless --val-every is given (see TrainingRun).
+        configuration.validationEvery = split.validation.isEmpty ? nil
+            : (training.valEvery ?? (length.time == nil ? configuration.stepsPerEpoch : 0))
         return try TrainingRun.start(in: training.out ?? "patchtrain-run", plan: plan, cases: cases, validationCases: split.validation,
                                      configuration: configuration, indexCache: try ForegroundIndexCache(), stopRequest: stop,
-                                     communicator: communicator)
+                                     communicator: communicator, clock: clock)
     }
 }

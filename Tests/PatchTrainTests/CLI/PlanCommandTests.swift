@@ -28,8 +28,40 @@ import Testing
         #expect(plan.microBatch * plan.accumulationSteps == 2)
     }
 
+    @Test func thePlanShowsOneRowPerCurriculumStageAndWhichSetsThePeak() throws {
+        let grow = try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160", "--json"])
+        #expect(grow.status == 0, "stderr: \(grow.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(grow.stdout.utf8)) as? [String: Any])
+        let stages = try #require(summary["stages"] as? [[String: Any]])
+        #expect(stages.count >= 2)
+        #expect(stages.filter { $0["setsPeak"] as? Bool == true }.count == 1)
+        let peaks = stages.compactMap { $0["predictedPeakBytes"] as? Int }
+        #expect(peaks.count == stages.count && peaks.max() == summary["predictedPeakBytes"] as? Int)
+        #expect(stages.allSatisfy { ($0["predictedStepSeconds"] as? Double ?? 0) > 0 && ($0["share"] as? Double ?? 0) > 0 })
+        let text = try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160"])
+        #expect(text.stdout.contains("curriculum  \(stages.count) stages"), "stdout: \(text.stdout)")
+
+        let none = try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160", "--curriculum", "none", "--json"])
+        let single = try #require(try JSONSerialization.jsonObject(with: Data(none.stdout.utf8)) as? [String: Any])
+        #expect((single["stages"] as? [[String: Any]])?.count == 1)
+        let plan = try #require(single["plan"] as? [String: Any])
+        #expect(plan["stages"] == nil)
+        #expect(!(try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160", "--curriculum", "none"]).stdout.contains("curriculum")))
+    }
+
     @Test func badSizeIsAUsageError() throws {
         let result = try CLIRunner.run(["plan", "--ram", "lots"])
         #expect(result.status == 2)
+        #expect(result.stderrLines.count == 1 && result.stderr.contains("'lots'") && result.stderr.contains("patchtrain plan --help"),
+                "one line naming the value and pointing at the help: \(result.stderr)")
+    }
+
+    /// The plan is one file: a folder given as `--out` is refused before planning, and stays as it was.
+    @Test func aFolderAsOutIsAUsageError() throws {
+        let folder = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: folder.file("plans"), withIntermediateDirectories: true)
+        let result = try CLIRunner.run(["plan", "--ram", "2G", "--shape", "64x64x64", "--out", folder.file("plans")])
+        #expect(result.status == 2 && result.stderrLines.count == 1 && result.stderr.contains("is a folder"), "stderr: \(result.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.file("plans")).isEmpty)
     }
 }

@@ -290,7 +290,7 @@ final class FuzzWorld {
             do {
                 var read = try run.readConfiguration()
                 _ = read.trainingOptions
-                read.setLength(steps: nil, epochs: 3)
+                _ = try? read.setLength(steps: nil, epochs: 3)
             } catch let error as InputError where error.file == run.configurationPath {
                 throw InputError(path, error.problem)
             }

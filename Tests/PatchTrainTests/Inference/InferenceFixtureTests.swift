@@ -45,6 +45,34 @@ import Testing
         #expect(Double(agree) / Double(got.count / 3) > 0.995, "labels agree at \(agree) of \(got.count / 3) voxels")
     }
 
+    /// A binary model as PyTorch users train it: a 2-class softmax head (`make_fixture.py --classes 2`). Its
+    /// probabilities match PyTorch's, and `patchtrain infer` runs it end to end into a label map of 0 and 1.
+    @Test func aBinaryTwoClassModelMatchesPyTorchAndInfersEndToEnd() throws {
+        let path = "\(Self.folder)/small_unet_2class.safetensors"
+        let model = try TrainedModel(path: path)
+        #expect(model.configuration == UNetConfiguration(inputChannels: 1, classes: 2, baseFilters: 4, depth: 4, normalization: .batch))
+        let image = try NPYVolume(path: "\(Self.folder)/image.npy")
+        let expected = try NPYVolume(path: "\(Self.folder)/probabilities_2class.npy").readAll()
+        let got = try Self.infer(model, image, window: image.shape.spatial, overlap: 0)
+        #expect(worstAbsoluteDifference(got, expected) < 3e-3)
+        let truth = (0..<(expected.count / 2)).map { expected[2 * $0 + 1] > expected[2 * $0] ? 1 : 0 }
+        #expect(Set(truth) == [0, 1], "the fixture's model predicts both classes")
+
+        let scratch = TemporaryFolder()
+        try FileManager.default.createDirectory(atPath: scratch.file("images"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: "\(Self.folder)/image.npy", toPath: scratch.file("images/case.npy"))
+        let result = try CLIRunner.run(["infer", "--model", path, "--input", scratch.file("images"), "--out", scratch.file("out"),
+                                        "--ram", "1G", "--window", "32x48x32", "--overlap", "0"])
+        #expect(result.status == 0, "stderr: \(result.stderr)")
+        let labels = try NPYVolume(path: scratch.file("out/case.npy"))
+        #expect(labels.shape.spatial == image.shape.spatial)
+        let written = try labels.readAll().map { Int($0) }
+        var agree = 0
+        for (a, b) in zip(written, truth) where a == b { agree += 1 }
+        #expect(Set(written).isSubset(of: [0, 1]) && Double(agree) / Double(truth.count) > 0.995,
+                "labels agree with PyTorch's at \(agree) of \(truth.count) voxels")
+    }
+
     @Test func weightsWrittenBackAreTheTensorsPyTorchSaved() throws {
         let source = "\(Self.folder)/small_unet.safetensors"
         let model = try TrainedModel(path: source)

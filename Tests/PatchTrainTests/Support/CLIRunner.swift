@@ -47,8 +47,26 @@ enum CLIRunner {
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
-        try process.run()
+        try runWithNoSignalsBlocked(process)
         return RunningCLI(process: process, scratch: scratch, out: out, err: err, outPath: outPath, errPath: errPath)
+    }
+
+    /// Tests run on threads that block most signals, and a child starts with its parent thread's mask: started
+    /// from one, `mpirun` would never see the SIGTERM a test sends it. The child is started from a thread whose
+    /// mask is empty, as a shell starts it.
+    private static func runWithNoSignalsBlocked(_ process: Process) throws {
+        final class Outcome: @unchecked Sendable { var error: Error? }
+        let outcome = Outcome(), done = DispatchSemaphore(value: 0)
+        let thread = Thread {
+            var none = sigset_t()
+            sigemptyset(&none)
+            pthread_sigmask(SIG_SETMASK, &none, nil)
+            do { try process.run() } catch { outcome.error = error }
+            done.signal()
+        }
+        thread.start()
+        done.wait()
+        if let error = outcome.error { throw error }
     }
 
     private static func locate() -> String? {

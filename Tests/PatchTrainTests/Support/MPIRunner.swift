@@ -14,16 +14,18 @@ enum MPIRunner {
     static var isAvailable: Bool { launcher != nil && CLIRunner.executable != nil }
     static let unavailableReason: Comment = "mpirun not found on PATH: install Open MPI (make deps installs openmpi-bin) to run the data-parallel tests"
 
-    static func arguments(ranks: Int, _ arguments: [String]) -> [String] {
-        ["--oversubscribe", "-np", "\(ranks)"] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + [CLIRunner.executable!] + arguments
+    /// `launcherOptions` go to `mpirun` itself (e.g. `--mca NAME VALUE`).
+    static func arguments(ranks: Int, _ arguments: [String], launcherOptions: [String] = []) -> [String] {
+        ["--oversubscribe", "-np", "\(ranks)"] + (getuid() == 0 ? ["--allow-run-as-root"] : []) + launcherOptions
+            + [CLIRunner.executable!] + arguments
     }
 
     static func run(ranks: Int, _ arguments: [String]) throws -> CLIResult {
         try start(ranks: ranks, arguments).wait()
     }
 
-    static func start(ranks: Int, _ arguments: [String]) throws -> RunningCLI {
+    static func start(ranks: Int, _ arguments: [String], launcherOptions: [String] = []) throws -> RunningCLI {
         guard let launcher else { throw CLIRunnerError("mpirun not found") }
-        return try CLIRunner.start(executable: launcher, self.arguments(ranks: ranks, arguments))
+        return try CLIRunner.start(executable: launcher, self.arguments(ranks: ranks, arguments, launcherOptions: launcherOptions))
     }
 }
