@@ -1,7 +1,8 @@
 /// The network's persistent memory, laid out from the layer graph's parameter list: fp32 master weights,
-/// fp32 gradient accumulators (twice when a step accumulates micro-batches), Adam's two moments (trainable parameters only), the running statistics and
-/// the `num_batches_tracked` counters, a copy of those statistics taken at each step's start, and the checkpoint
-/// scratch. Each block is one allocation whose size `PersistentMemory` predicts.
+/// fp32 gradient accumulators (twice when a step accumulates micro-batches), Adam's two moments (trainable
+/// parameters only), the running statistics and the `num_batches_tracked` counters, a copy of those statistics
+/// taken at each step's start, and the checkpoint scratch. Each block is one allocation whose size
+/// `PersistentMemory` predicts.
 public final class ParameterStore: @unchecked Sendable {
     public let specs: [ParameterSpec]
     /// Element offset of each float parameter in `values` (trainable ones first, so gradients and moments

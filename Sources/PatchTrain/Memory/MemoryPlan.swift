@@ -146,11 +146,12 @@ public struct PersistentMemory: Hashable, Codable, Sendable {
         let trainable = graph.parameters.filter(\.trainable)
         let weights = trainable.reduce(0) { $0 + $1.bytes }
         weightBytes = weights
-        gradientBytes = accumulationSteps > 1 ? 2 * weights : weights
+        gradientBytes = weights
         optimizerBytes = 2 * weights
         runningStatisticsBytes = 2 * graph.parameters.filter { !$0.trainable }.reduce(0) { $0 + $1.bytes }
         checkpointScratchBytes = PersistentMemory.checkpointScratchBytes(
             largestParameterElements: graph.parameters.filter { $0.elementType == .float32 }.map(\.elements).max() ?? 0)
+        self = countingMicroBatchSum(accumulationSteps > 1)
     }
 
     /// This count with the buffer of finished micro-batch gradients when `accumulates` (a run in which any stage
