@@ -46,7 +46,7 @@ struct Evaluate: ParsableCommand {
         }
         // A dataset that declares its labels (BraTS, dataset.json) is scored in its stored values.
         let declared = classes == nil ? pairing.labelValues : nil
-        let classCount = classes ?? declared.map { $0.last! + 1 } ?? SegmentationMetrics.inferredClasses(counts)
+        let classCount = classes ?? declared.flatMap { $0.last.map { $0 + 1 } } ?? SegmentationMetrics.inferredClasses(counts)
         for (item, count) in zip(opened, counts) {
             try count.checkLabels(below: classCount, predictionPath: item.pair.predictionPath, truthPath: item.pair.truthPath)
         }
