@@ -1,11 +1,12 @@
-/// The planner's curriculum: the final stage is the plan `choose` makes (the largest patch that fits, or the
-/// fixed patch), and each earlier stage takes the largest micro-batch whose step, with the stages before it,
-/// keeps the run's peak inside the budget. The arena and the data pipeline are then allocated once for the most
-/// demanding stage, so every stage runs inside the memory the plan promised.
+/// The planner's curriculum: the final stage is the plan `choose` makes (the largest patch that fits the memory
+/// budget and the time allowance, or the fixed patch), and each earlier stage takes the largest micro-batch whose
+/// step, with the stages before it, keeps the run's peak inside the budget. The arena and the data pipeline are
+/// then allocated once for the most demanding stage, so every stage runs inside the memory the plan promised.
 extension MemoryPlanner {
     /// `choose`, then the curriculum ending at its plan.
-    public func chooseCurriculum(budget: Int, patch fixedPatch: Extent3? = nil, recomputation: Bool = false) -> Outcome {
-        switch choose(budget: budget, patch: fixedPatch, recomputation: recomputation) {
+    public func chooseCurriculum(budget: Int, patch fixedPatch: Extent3? = nil, recomputation: Bool = false,
+                                 time: TimeAllowance? = nil) -> Outcome {
+        switch choose(budget: budget, patch: fixedPatch, recomputation: recomputation, time: time) {
         case .tooSmall(let smallest): return .tooSmall(smallest: smallest)
         case .fits(let final): return .fits(curriculum(ending: final))
         }

@@ -57,10 +57,13 @@ public struct MemoryPlanner: Sendable {
         case tooSmall(smallest: MemoryPlan)
     }
 
-    /// The best configuration within `budget`; `patch` fixes the patch instead of searching.
-    public func choose(budget: Int, patch fixedPatch: Extent3? = nil, recomputation: Bool = false) -> Outcome {
+    /// The best configuration within `budget`; `patch` fixes the patch instead of searching. With `time`, a
+    /// searched patch must also be one the time allows (see `TimeAllowance`); when none is, the smallest that fits.
+    public func choose(budget: Int, patch fixedPatch: Extent3? = nil, recomputation: Bool = false,
+                       time: TimeAllowance? = nil) -> Outcome {
         let candidates = fixedPatch.map { [$0] } ?? PatchCandidates.descending(volume: volume, multiple: configuration.patchMultiple)
         // Bisection would need fewer plans, but each plan costs microseconds and a linear walk is plainly correct.
+        var fastest: MemoryPlan?
         for patch in candidates {
             let single = plan(patch: patch, microBatch: 1, budget: budget, recomputation: recomputation)
             guard single.predictedPeakBytes <= budget else { continue }
@@ -69,8 +72,13 @@ public struct MemoryPlanner: Sendable {
                 let candidate = plan(patch: patch, microBatch: microBatch, budget: budget, recomputation: recomputation)
                 if candidate.predictedPeakBytes <= budget { best = candidate }
             }
+            if let time, fixedPatch == nil, !time.allows(best) {
+                fastest = best
+                continue
+            }
             return .fits(best)
         }
+        if let fastest { return .fits(fastest) }
         return .tooSmall(smallest: plan(patch: candidates.last!, microBatch: 1, budget: budget, recomputation: recomputation))
     }
 

@@ -23,6 +23,10 @@ struct Plan: ParsableCommand {
     @Option(name: .long, help: "Plan each process of a data-parallel run of N ranks (`mpirun -np N patchtrain fit`).")
     var ranks: Int = 1
 
+    @Option(name: .long, help: ArgumentHelp("Plan for a run of this length (`fit --time`): the patch must also leave the run enough updates.",
+                                            valueName: "duration"))
+    var time: TimeBudget?
+
     @Option(name: .long, help: "Write the plan to this file (input of `fit --plan`).")
     var out: String?
 
@@ -52,12 +56,14 @@ struct Plan: ParsableCommand {
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
         let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning,
                                                ranks: ranks, prefetchDepth: prefetch, packReadingBytes: geometry.packReadingBytes)
-        switch planning.choose(planner, budget: budget.bytes) {
+        let trainingFLOPS = try ThroughputProbe.trainingFLOPS()
+        let allowance = time.map { TimeAllowance(seconds: $0.seconds, flopsPerSecond: trainingFLOPS) }
+        switch planning.choose(planner, budget: budget.bytes, time: allowance) {
         case .tooSmall(let smallest):
             throw budget.tooSmall(smallest, planner: planner, patch: planning.patch, recompute: planning.recompute)
         case .fits(let chosen):
-            let report = PlanReport(plan: chosen, planner: planner, budgetSource: budget.source,
-                                    gflops: ThroughputProbe.convolutionGFLOPS(), patchFixed: planning.patch != nil)
+            let report = PlanReport(plan: chosen, planner: planner, budgetSource: budget.source, trainingFLOPS: trainingFLOPS,
+                                    time: allowance, patchFixed: planning.patch != nil)
             if let out { try AtomicFile.write(Array(try JSONOutput.data(chosen)), to: out) }
             try output.print(report)
         }

@@ -22,10 +22,11 @@ struct PlanningOptions: ParsableArguments {
     var normalization: NormalizationKind { norm ?? TrainingDefaults.normalization }
     var grows: Bool { (curriculum ?? .grow) == .grow }
 
-    /// The planner's choice for `budget`: with the curriculum's stages before its final patch unless `--curriculum none`.
-    func choose(_ planner: MemoryPlanner, budget: Int) -> MemoryPlanner.Outcome {
-        grows ? planner.chooseCurriculum(budget: budget, patch: patch, recomputation: recompute)
-            : planner.choose(budget: budget, patch: patch, recomputation: recompute)
+    /// The planner's choice for `budget` (and `time`, for a run given `--time`): with the curriculum's stages
+    /// before its final patch unless `--curriculum none`.
+    func choose(_ planner: MemoryPlanner, budget: Int, time: TimeAllowance?) -> MemoryPlanner.Outcome {
+        grows ? planner.chooseCurriculum(budget: budget, patch: patch, recomputation: recompute, time: time)
+            : planner.choose(budget: budget, patch: patch, recomputation: recompute, time: time)
     }
 
     /// The options given, by flag, for commands that must refuse them (`fit --resume`).

@@ -18,6 +18,7 @@ extension PlanReport {
             out += "recompute   each block's first convolution again in the backward pass (+\(recomputationCost) compute per step)\n"
         }
         out += curriculumText
+        out += timeText
         out += "predicted   peak RSS \(b(plan.predictedPeakBytes)), headroom \(b(plan.headroomBytes))\n\n"
         let rows: [(String, Int)] = [
             ("fixed (runtime, libraries; measured)", plan.fixed.total),
@@ -45,7 +46,7 @@ extension PlanReport {
         if let larger {
             let verdict = larger.predictedPeakBytes <= plan.budgetBytes ? "fits" : "over by \(b(larger.predictedPeakBytes - plan.budgetBytes))"
             out += "next larger patch   \(larger.patch) needs \(b(larger.predictedPeakBytes)) (\(verdict))\n"
-        } else {
+        } else if plan.patch == plan.volume {
             out += "next larger patch   none: the patch is the whole volume\n"
         }
         if let smaller {
@@ -54,9 +55,19 @@ extension PlanReport {
         if let lever, let leverCost {
             out += "with --recompute  patch \(lever.patch), micro-batch \(lever.microBatch) fits (\(b(lever.predictedPeakBytes))) at +\(leverCost) compute per step\n"
         }
-        out += String(format: "\nstep time   ~%.1f s per optimizer step (%.0f GFLOP at %.0f GFLOP/s measured on a 3x3x3 convolution)\n",
-                      stepSeconds, plan.flopsPerMicroStep * Double(plan.accumulationSteps) / 1e9, gflops)
+        out += String(format: "\nstep time   ~%.1f s per optimizer step (%.0f GFLOP at %.0f GFLOP/s: %.0f%% of the rate measured on a 3x3x3 convolution)\n",
+                      stepSeconds, plan.flopsPerMicroStep * Double(plan.accumulationSteps) / 1e9, trainingFLOPS / 1e9,
+                      ThroughputProbe.trainingShare * 100)
         return out
+    }
+
+    /// Under `--time`: the longest step the time allows, and what memory alone would have chosen.
+    private var timeText: String {
+        guard let time else { return "" }
+        let limit = String(format: "steps of at most ~%.1f s leave %.0f updates in %.0f%% of %@", time.longestStepSeconds,
+                            TimeAllowance.minimumUpdates, TimeAllowance.trainingShare * 100, TimeBudget.format(time.seconds))
+        if let memoryPatch { return "time        \(limit): the patch is set by time (memory alone allows \(memoryPatch))\n" }
+        return "time        \(limit): the patch is set by memory\n"
     }
 
     /// The curriculum's stages, one row each, and which one sets the peak (nothing for a single-patch plan).

@@ -6,8 +6,12 @@ import PatchTrain
 struct PlanReport: CommandSummary {
     let plan: MemoryPlan
     let budgetSource: String
-    /// Measured convolution throughput, for the step-time estimate.
-    let gflops: Double
+    /// Expected training throughput (FLOP/s), for the step-time estimate.
+    let trainingFLOPS: Double
+    /// The time allowance the patch was chosen under (`--time`), and the patch memory alone would have allowed
+    /// when the time chose a smaller one.
+    let time: TimeAllowance?
+    let memoryPatch: Extent3?
     let larger: MemoryPlan?
     let smaller: MemoryPlan?
     /// A larger configuration that recomputation would fit in the same budget, and its extra compute.
@@ -17,8 +21,16 @@ struct PlanReport: CommandSummary {
     let recomputationCost: String?
 
     /// `patchFixed`: the user chose the patch, so no other configuration is offered as the lever.
-    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, gflops: Double, patchFixed: Bool) {
+    init(plan: MemoryPlan, planner: MemoryPlanner, budgetSource: String, trainingFLOPS: Double, time: TimeAllowance?,
+         patchFixed: Bool) {
         self.plan = plan
+        self.time = time
+        var memoryPatch: Extent3?
+        if time != nil, !patchFixed, case .fits(let alone) = planner.choose(budget: plan.budgetBytes, recomputation: plan.recomputation),
+           alone.patch != plan.patch {
+            memoryPatch = alone.patch
+        }
+        self.memoryPatch = memoryPatch
         var lever: MemoryPlan?
         if !plan.recomputation, !patchFixed, case .fits(let alternative) = planner.choose(budget: plan.budgetBytes, recomputation: true),
            alternative.patch.volume * alternative.microBatch > plan.patch.volume * plan.microBatch {
@@ -28,7 +40,7 @@ struct PlanReport: CommandSummary {
         leverCost = lever.map { planner.recomputationCost(of: $0) }
         recomputationCost = plan.recomputation ? planner.recomputationCost(of: plan) : nil
         self.budgetSource = budgetSource
-        self.gflops = gflops
+        self.trainingFLOPS = trainingFLOPS
         let candidates = PatchCandidates.descending(volume: plan.volume, multiple: plan.configuration.patchMultiple)
         let index = candidates.firstIndex(of: plan.patch)
         larger = index.flatMap {
@@ -41,7 +53,7 @@ struct PlanReport: CommandSummary {
         }
     }
 
-    var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / (gflops * 1e9) }
+    var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / trainingFLOPS }
 
     /// One row per curriculum stage (one for a single-patch plan), as the JSON carries them.
     struct StageRow: Encodable {
@@ -59,7 +71,7 @@ struct PlanReport: CommandSummary {
         return plan.curriculumStages.enumerated().map { index, stage in
             StageRow(patch: stage.patch, microBatch: stage.microBatch, accumulationSteps: stage.accumulationSteps, share: stage.share,
                      predictedPeakBytes: plan.stagePeakBytes(index),
-                     predictedStepSeconds: stage.flopsPerMicroStep * Double(stage.accumulationSteps) / (gflops * 1e9),
+                     predictedStepSeconds: stage.flopsPerMicroStep * Double(stage.accumulationSteps) / trainingFLOPS,
                      setsPeak: index == demanding)
         }
     }
@@ -67,7 +79,8 @@ struct PlanReport: CommandSummary {
     /// The JSON: the plan plus what a script wants without recomputing it.
     private enum CodingKeys: String, CodingKey {
         case plan, predictedPeakBytes, headroomBytes, budgetSource, largerPatch, largerPatchPeakBytes, smallerPatch,
-             smallerPatchPeakBytes, measuredGFLOPS, predictedStepSeconds, stages
+             smallerPatchPeakBytes, trainingGFLOPS, predictedStepSeconds, stages,
+             longestStepSeconds, memoryPatch
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -80,7 +93,9 @@ struct PlanReport: CommandSummary {
         try c.encodeIfPresent(larger?.predictedPeakBytes, forKey: .largerPatchPeakBytes)
         try c.encodeIfPresent(smaller?.patch, forKey: .smallerPatch)
         try c.encodeIfPresent(smaller?.predictedPeakBytes, forKey: .smallerPatchPeakBytes)
-        try c.encode(gflops, forKey: .measuredGFLOPS)
+        try c.encode(trainingFLOPS / 1e9, forKey: .trainingGFLOPS)
+        try c.encodeIfPresent(time?.longestStepSeconds, forKey: .longestStepSeconds)
+        try c.encodeIfPresent(memoryPatch, forKey: .memoryPatch)
         try c.encode(stepSeconds, forKey: .predictedStepSeconds)
         try c.encode(stageRows, forKey: .stages)
     }

@@ -2,10 +2,11 @@ import Foundation
 import PatchTrain
 
 /// The plan a new `fit` run trains under: read from `--plan` and checked against the data, or made here for the
-/// budget with the planning options.
+/// budget (and the time, under `--time`) with the planning options.
 enum FitPlanChoice {
-    static func choose(planFile: String?, budget: BudgetOptions, planning: PlanningOptions,
-                       geometry: DatasetGeometry, ranks: Int) throws -> MemoryPlan {
+    static func choose(planFile: String?, budget: BudgetOptions, planning: PlanningOptions, time: TimeBudget?,
+                       geometry: DatasetGeometry, communicator: any Communicator) throws -> MemoryPlan {
+        let ranks = communicator.size
         if let planFile { return try read(planFile, geometry: geometry) }
         let budget = try budget.budget()
         let configuration = UNetConfiguration(inputChannels: geometry.channels, classes: geometry.classes ?? 4,
@@ -14,7 +15,8 @@ enum FitPlanChoice {
         let planner = try RankPlanning.planner(configuration: configuration, volume: geometry.volume, planning: planning, ranks: ranks,
                                                packReadingBytes: geometry.packReadingBytes)
         if let patch = planning.patch { try configuration.checkPatch(patch, option: "--patch") }
-        switch planning.choose(planner, budget: budget.bytes) {
+        let allowance = try time.map { TimeAllowance(seconds: $0.seconds, flopsPerSecond: try ThroughputProbe.trainingFLOPS(communicator: communicator)) }
+        switch planning.choose(planner, budget: budget.bytes, time: allowance) {
         case .fits(let plan):
             return plan
         case .tooSmall(let smallest):

@@ -11,7 +11,8 @@ enum FitStart {
         let cases = split.training
         // The plan covers the largest volume of either split: validation infers whole volumes.
         let geometry = try DatasetGeometry(cases: cases + split.validation, dataset: dataset)
-        let plan = try FitPlanChoice.choose(planFile: planFile, budget: budget, planning: planning, geometry: geometry, ranks: communicator.size)
+        let plan = try FitPlanChoice.choose(planFile: planFile, budget: budget, planning: planning, time: length.time,
+                                            geometry: geometry, communicator: communicator)
         var configuration = RunConfiguration(
             data: data, cases: cases.map(\.id), steps: 100,
             stepsPerEpoch: RunConfiguration.stepsPerEpoch(trainingVoxels: cases.reduce(0) { $0 + $1.image.shape.spatial.volume }, plan: plan),

@@ -83,3 +83,60 @@ import Testing
         #expect(throws: FieldProblem.self) { try staged.checkLimits() }
     }
 }
+
+/// `--time`: the planner takes the largest patch that fits the memory budget and leaves the run its minimum
+/// number of updates, with or without a curriculum.
+@Suite struct TimeAllowancePlanningTests {
+    /// 120 GFLOP/s: about what a 2-core CPU trains at.
+    static func allowance(_ seconds: Double) -> TimeAllowance { TimeAllowance(seconds: seconds, flopsPerSecond: 120e9) }
+
+    @Test(arguments: [20 * 60.0, 2 * 3600.0])
+    func timeChoosesTheLargestPatchItAllows(seconds: Double) throws {
+        let planner = CurriculumPlannerTests.planner(), budget = 4 << 30, time = Self.allowance(seconds)
+        guard case .fits(let memoryOnly) = planner.choose(budget: budget), case .fits(let timed) = planner.choose(budget: budget, time: time),
+              case .fits(let staged) = planner.chooseCurriculum(budget: budget, time: time) else {
+            Issue.record("nothing fits 4 GiB")
+            return
+        }
+        #expect(timed.patch.volume < memoryOnly.patch.volume)
+        #expect(time.allows(timed))
+        #expect(time.stepSeconds(timed) * TimeAllowance.minimumUpdates <= seconds * TimeAllowance.trainingShare)
+        // The next larger candidate is not allowed: the chosen patch is the largest the time allows.
+        let candidates = PatchCandidates.descending(volume: planner.volume, multiple: planner.configuration.patchMultiple)
+        let index = try #require(candidates.firstIndex(of: timed.patch))
+        let larger = planner.plan(patch: candidates[index - 1], microBatch: timed.microBatch, budget: budget)
+        #expect(!time.allows(larger))
+        // The curriculum ends on the patch the planner picks without one.
+        #expect(staged.patch == timed.patch && staged.microBatch == timed.microBatch)
+        #expect(staged.predictedPeakBytes <= budget)
+    }
+
+    @Test func aLongTimeLeavesThePatchToMemory() {
+        let planner = CurriculumPlannerTests.planner()
+        guard case .fits(let memoryOnly) = planner.choose(budget: 2 << 30),
+              case .fits(let timed) = planner.choose(budget: 2 << 30, time: Self.allowance(TimeBudget.longest)) else {
+            Issue.record("nothing fits 2 GiB")
+            return
+        }
+        #expect(timed == memoryOnly)
+    }
+
+    @Test func timeNeverShrinksThePatchBelowTheSmallest() {
+        let planner = CurriculumPlannerTests.planner()
+        guard case .fits(let timed) = planner.choose(budget: 8 << 30, time: Self.allowance(1)) else {
+            Issue.record("nothing fits 8 GiB")
+            return
+        }
+        #expect(timed.patch.volume <= TimeAllowance.smallestPatchVoxels)
+        #expect(timed.patch.volume * 2 > TimeAllowance.smallestPatchVoxels)
+    }
+
+    @Test func aFixedPatchIsKeptWhateverTheTime() {
+        guard case .fits(let timed) = CurriculumPlannerTests.planner().choose(budget: 4 << 30, patch: Extent3(128, 128, 96),
+                                                                               time: Self.allowance(60)) else {
+            Issue.record("128x128x96 should fit 4 GiB")
+            return
+        }
+        #expect(timed.patch == Extent3(128, 128, 96))
+    }
+}
