@@ -19,8 +19,11 @@ echo "   every command reads as a dataset"
 echo "== plan: the largest training configuration that fits 1 GiB of RAM, byte by byte, and the patch-size"
 echo "   curriculum that grows to it (one row per stage; the arena is planned for the stage marked *)"
 "$bin" plan --data "$out/data" --ram 1G
+echo "== plan --time 2m: what fit plans for a two-minute run: the largest patch that fits and still leaves"
+echo "   the run 400 updates at this machine's speed (at least 64³)"
+"$bin" plan --data "$out/data" --ram 1G --time 2m | grep -E '^(chosen|time|predicted|step time)'
 echo "== fit: two minutes of wall time in all, one case set aside and validated by sliding windows as the run passes"
-echo "   each quarter of its time and at the end (defaults: curriculum, instance norm, Dice + CE, lr 2e-3, poly)"
+echo "   each quarter of its time and at the end (defaults: patch planned for the time, instance norm, Dice + CE, lr 2e-3, poly)"
 "$bin" fit --data "$out/data" --ram 1G --validation 1 --time 2m --out "$out/run"
 echo "== fit --resume: the same run with 30 s more budget (it continues from the time its checkpoint had used)"
 "$bin" fit --resume "$out/run" --time 2m30s

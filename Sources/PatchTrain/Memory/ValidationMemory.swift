@@ -3,6 +3,9 @@
 /// fit; only what does not fit, the window reader (its slab and the image pages it maps — file pages cannot live
 /// in an anonymous arena), the mask pages mapped while reading the truth, the label planes compared, and the
 /// run's pictures (the truth and prediction slices of the case being validated, `progress.png`) are extra.
+/// Validation starts once the training patch reader rests (`Prefetcher.waitUntilResting`), so the file pages that
+/// reader maps (the plan's `data.mappedPages`) are given back while validation maps its own: only the excess of
+/// validation's mapped pages over them is extra.
 public struct ValidationMemory: Hashable, Codable, Sendable {
     public var inferencePlan: InferencePlan
     public var arenaParts: ArenaParts
@@ -39,8 +42,10 @@ public struct ValidationMemory: Hashable, Codable, Sendable {
         arenaParts = ArenaParts(arena: m.arenaBytes, slab: m.stitchBytes, input: m.inputBytes, slabOffset: slabOffset,
                                 inputOffset: inputOffset, arenaFits: arenaFits, slabFits: slabFits, inputFits: inputFits)
         let plane = volume.y * volume.z
+        // The window reader's image pages (in `readerBytes`) and the truth's mask pages.
+        let mapped = 2 * PageWindow.mappedBytes
         extraBytes = (arenaFits ? 0 : m.arenaBytes) + (slabFits ? 0 : m.stitchBytes) + (inputFits ? 0 : m.inputBytes)
-            + m.readerBytes + PageWindow.mappedBytes + 2 * plane
+            + m.readerBytes + PageWindow.mappedBytes - min(mapped, plan.data.mappedPages) + 2 * plane
             + ValidationMemory.slicesBytes(volume: volume) + ValidationMemory.progressPictureBytes
     }
 

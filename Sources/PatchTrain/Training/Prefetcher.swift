@@ -40,6 +40,10 @@ public final class Prefetcher: Sendable {
     /// Cancels the producer and waits for it to finish its current patch. Idempotent.
     public func stop() { shared.stop() }
 
+    /// Waits until the producer rests: its queue full (or it has ended). A resting producer maps no file pages,
+    /// so validation, which maps its own, never holds both at once (`ValidationMemory` counts on it).
+    public func waitUntilResting() { shared.waitUntilResting() }
+
     /// Bytes of the pool and buffers for these settings: see `DataPipelineMemory`.
     public static func memory(depth: Int, microBatch: Int, patch: Extent3, channels: Int) -> DataPipelineMemory {
         DataPipelineMemory.count(depth: depth, microBatch: microBatch, patch: patch, channels: channels)
@@ -135,6 +139,12 @@ private final class PrefetchQueue: @unchecked Sendable {
         }
         if let failure, !cancelled { throw failure }
         throw RuntimeFailure("patch prefetcher was stopped")
+    }
+
+    func waitUntilResting() {
+        condition.lock()
+        while !cancelled && !finished && produced - taken < depth { condition.wait() }
+        condition.unlock()
     }
 
     func stop() {

@@ -213,6 +213,9 @@ public final class Trainer {
 
     public func stop() { prefetcher.stop() }
 
+    /// Waits until the patch reader rests (its queue full): validation then maps its file pages alone.
+    public func waitForDataReaderToRest() { prefetcher?.waitUntilResting() }
+
     /// A validator over `cases` that runs in this trainer's arena between steps, with the weights being trained.
     public func validator(cases: [TrainingCase], overlap: Double = 0.5) throws -> Validator {
         try Validator(plan: plan, parameters: parameters, trainingArena: arena, cases: cases, overlap: overlap,

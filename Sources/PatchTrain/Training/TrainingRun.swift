@@ -265,6 +265,7 @@ public final class TrainingRun {
     }
 
     private func validate(_ validator: Validator) throws -> Validator.Result {
+        trainer.waitForDataReaderToRest()
         onValidationStart?(validator.totalPasses)
         return try validator.run(afterStep: trainer.completedSteps, progress: { self.onValidationProgress?($0) },
                                  slices: folder.writeValidationSlices)
