@@ -64,6 +64,27 @@ import Testing
         #expect(try (0..<2).map { _ in try resumed.nextDraw() } == following)
     }
 
+    /// Validation waits for this before it maps its own file pages (`ValidationMemory` counts on it): the
+    /// producer has filled its queue and reads nothing more until a batch is taken.
+    @Test(arguments: [(1, 1), (2, 2), (3, 1)])
+    func restsOnceItsQueueIsFull(depth: Int, microBatch: Int) throws {
+        let folder = TemporaryFolder()
+        let cases = try TrainingFixtures.smallTumourCases(in: folder)
+        let cache = try ForegroundIndexCache(folder: folder.file("fg"))
+        let sampler = PatchSampler(cases: cases, patch: Extent3(8, 8, 8), seed: 3, indexCache: cache)
+        let prefetcher = Prefetcher(sampler: sampler, depth: depth, microBatch: microBatch)
+        for taken in 0..<3 {
+            if taken > 0 { _ = try prefetcher.next() }
+            prefetcher.waitUntilResting()
+            // The lock taken on return orders the producer's last draw before this read.
+            #expect(sampler.state.drawn == (taken + depth) * microBatch)
+            Thread.sleep(forTimeInterval: 0.03)
+            prefetcher.waitUntilResting()
+            #expect(sampler.state.drawn == (taken + depth) * microBatch)
+        }
+        prefetcher.stop()
+    }
+
     @Test func readingErrorReachesTheConsumerInOrderWithTheCaseName() throws {
         let folder = TemporaryFolder()
         let good = try TrainingFixtures.writeCase(in: folder, name: "good", extent: Extent3(8, 8, 8), tumours: [])
