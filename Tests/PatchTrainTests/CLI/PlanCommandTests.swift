@@ -28,6 +28,26 @@ import Testing
         #expect(plan.microBatch * plan.accumulationSteps == 2)
     }
 
+    /// `plan --time`: a 20-minute run on 240×240×160 cannot afford the whole volume on any CPU this runs on; the
+    /// plan says time set the patch, what memory alone allows, and the step time it admits.
+    @Test func aShortTimeChoosesASmallerPatchAndSaysSo() throws {
+        let timed = try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160", "--time", "20m", "--json"])
+        #expect(timed.status == 0, "stderr: \(timed.stderr)")
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(timed.stdout.utf8)) as? [String: Any])
+        let longest = try #require(summary["longestStepSeconds"] as? Double)
+        #expect(abs(longest - 20 * 60 * TimeAllowance.trainingShare / TimeAllowance.minimumUpdates) < 1e-9)
+        let memoryPatch = try #require(summary["memoryPatch"] as? [String: Int])
+        #expect(memoryPatch == ["x": 240, "y": 240, "z": 160])
+        let plan = try #require(summary["plan"] as? [String: Any])
+        let patch = try #require(plan["patch"] as? [String: Int])
+        let voxels = (patch["x"] ?? 0) * (patch["y"] ?? 0) * (patch["z"] ?? 0)
+        #expect(voxels > 0 && voxels < 240 * 240 * 160 / 4)
+        let step = try #require(summary["predictedStepSeconds"] as? Double)
+        #expect(step <= longest || voxels <= TimeAllowance.smallestPatchVoxels)
+        let text = try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160", "--time", "20m"])
+        #expect(text.stdout.contains("the patch is set by time (memory alone allows 240x240x160)"))
+    }
+
     @Test func thePlanShowsOneRowPerCurriculumStageAndWhichSetsThePeak() throws {
         let grow = try CLIRunner.run(["plan", "--ram", "4G", "--shape", "240x240x160", "--json"])
         #expect(grow.status == 0, "stderr: \(grow.stderr)")
