@@ -157,20 +157,17 @@ struct NPYHeader: Equatable, Sendable {
         default: shapeText = "(" + shape.map(String.init).joined(separator: ", ") + ")"
         }
         let dict = "{'descr': '\(NPYHeader.descr(for: elementType))', 'fortran_order': \(fortranOrder ? "True" : "False"), 'shape': \(shapeText), }"
-        for major: UInt8 in [1, 2] {
-            let prefix = major == 1 ? 10 : 12
-            var total = prefix + dict.utf8.count + 1
-            total = (total + 63) / 64 * 64
-            let headerLength = total - prefix
-            if major == 1 && headerLength > 0xFFFF { continue }
-            var out = NPYHeader.magic + [major, 0]
-            for i in 0..<(prefix - 8) { out.append(UInt8((headerLength >> (8 * i)) & 0xFF)) }
-            out += Array(dict.utf8)
-            out += [UInt8](repeating: 0x20, count: headerLength - dict.utf8.count - 1)
-            out.append(0x0A)
-            return out
-        }
-        fatalError("unreachable: a version 2.0 header length fits 32 bits")
+        func paddedLength(prefix: Int) -> Int { (prefix + dict.utf8.count + 1 + 63) / 64 * 64 - prefix }
+        // Version 2.0's 32-bit length holds any dict this writes (a few bytes per dimension).
+        let major: UInt8 = paddedLength(prefix: 10) <= 0xFFFF ? 1 : 2
+        let prefix = major == 1 ? 10 : 12
+        let headerLength = paddedLength(prefix: prefix)
+        var out = NPYHeader.magic + [major, 0]
+        for i in 0..<(prefix - 8) { out.append(UInt8((headerLength >> (8 * i)) & 0xFF)) }
+        out += Array(dict.utf8)
+        out += [UInt8](repeating: 0x20, count: headerLength - dict.utf8.count - 1)
+        out.append(0x0A)
+        return out
     }
 }
 

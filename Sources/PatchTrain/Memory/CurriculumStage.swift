@@ -14,6 +14,8 @@ public struct CurriculumStage: Hashable, Codable, Sendable {
     public var flopsPerMicroStep: Double
 
     public var effectiveBatch: Int { microBatch * accumulationSteps }
+    /// Floating-point operations of one optimizer step of this stage.
+    public var flopsPerStep: Double { flopsPerMicroStep * Double(accumulationSteps) }
 
     public init(patch: Extent3, microBatch: Int, accumulationSteps: Int, share: Double, arenaBytes: Int, dataBytes: Int,
                 flopsPerMicroStep: Double) {

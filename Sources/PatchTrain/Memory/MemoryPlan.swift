@@ -8,6 +8,8 @@ public struct MemoryPlan: Hashable, Codable, Sendable {
     public var microBatch: Int
     public var accumulationSteps: Int
     public var effectiveBatch: Int { microBatch * accumulationSteps }
+    /// Floating-point operations of one optimizer step (every micro-batch of it).
+    public var flopsPerStep: Double { flopsPerMicroStep * Double(accumulationSteps) }
     /// Depth of the prefetch queue counted in `data`.
     public var prefetchDepth: Int
     /// Per-block recomputation of the first convolution in the backward pass (see `LayerGraph.recomputation`).

@@ -79,7 +79,8 @@ public struct MemoryPlanner: Sendable {
             return .fits(best)
         }
         if let fastest { return .fits(fastest) }
-        return .tooSmall(smallest: plan(patch: candidates.last!, microBatch: 1, budget: budget, recomputation: recomputation))
+        // `PatchCandidates.descending` always starts with the volume's own patch, so the list is never empty.
+        return .tooSmall(smallest: plan(patch: candidates.last ?? volume, microBatch: 1, budget: budget, recomputation: recomputation))
     }
 
     private func divisors(of n: Int) -> [Int] { (1...max(n, 1)).filter { n % $0 == 0 } }

@@ -33,7 +33,7 @@ public struct TimeAllowance: Sendable, Hashable {
 
     /// Seconds of one optimizer step of `plan` (all its micro-batches) at the expected throughput.
     public func stepSeconds(_ plan: MemoryPlan) -> Double {
-        plan.flopsPerMicroStep * Double(plan.accumulationSteps) / max(flopsPerSecond, 1)
+        plan.flopsPerStep / max(flopsPerSecond, 1)
     }
 
     public func allows(_ plan: MemoryPlan) -> Bool {

@@ -99,7 +99,8 @@ struct LayerGraphBuilder {
         return tensor(name, [batch, e.x, e.y, e.z, channels], type ?? graph.activationType, kind, level: level)
     }
 
-    private func channels(_ id: Int) -> Int { graph.tensors[id].shape.last! }
+    /// The channels of a tensor this builder made: every one is `(batch, x, y, z, channels)` (`activation`).
+    private func channels(_ id: Int) -> Int { graph.tensors[id].shape.last ?? 0 }
     private func voxels(_ id: Int) -> Int { graph.tensors[id].shape.dropLast().reduce(1, *) }
 
     private func normalized(_ id: Int, statistics: Int?, parameters: String?) -> NormalizedSource {

@@ -172,7 +172,7 @@ public final class TrainingRun {
         let progress = Double(try communicator.maximum(Int(pacer.progress * scale))) / scale
         let stage = plan.stageIndex(atProgress: progress, atLeast: trainer.stageIndex)
         let fits = (trainer.completedSteps == firstStep && pacer.used < pacer.budget)
-            || pacer.fitsStep(stage: stage, flops: plan.curriculumStages[stage].flopsPerMicroStep * Double(plan.curriculumStages[stage].accumulationSteps))
+            || pacer.fitsStep(stage: stage, flops: plan.curriculumStages[stage].flopsPerStep)
         guard try communicator.maximum(fits ? 0 : 1) == 0, trainer.completedSteps < configuration.steps else { return nil }
         trainer.progress = progress
         return stage
@@ -195,7 +195,7 @@ public final class TrainingRun {
         }
         let seconds = clock.seconds - started
         let stage = trainer.stage
-        pacer?.recordStep(stage: trainer.stageIndex, seconds: seconds, flops: stage.flopsPerMicroStep * Double(stage.accumulationSteps))
+        pacer?.recordStep(stage: trainer.stageIndex, seconds: seconds, flops: stage.flopsPerStep)
         let step = trainer.completedSteps
         let voxelsPerStep = Double(stage.patch.volume * stage.effectiveBatch * plan.rankCount)
         var record = StepRecord(step: step, epoch: epoch(of: step), loss: loss, learningRate: rate, seconds: seconds,

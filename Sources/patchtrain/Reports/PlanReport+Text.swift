@@ -56,7 +56,7 @@ extension PlanReport {
             out += "with --recompute  patch \(lever.patch), micro-batch \(lever.microBatch) fits (\(b(lever.predictedPeakBytes))) at +\(leverCost) compute per step\n"
         }
         out += String(format: "\nstep time   ~%.1f s per optimizer step (%.0f GFLOP at %.0f GFLOP/s: %.0f%% of the rate measured on a 3x3x3 convolution)\n",
-                      stepSeconds, plan.flopsPerMicroStep * Double(plan.accumulationSteps) / 1e9, trainingFLOPS / 1e9,
+                      stepSeconds, plan.flopsPerStep / 1e9, trainingFLOPS / 1e9,
                       ThroughputProbe.trainingShare * 100)
         return out
     }

@@ -53,7 +53,7 @@ struct PlanReport: CommandSummary {
         }
     }
 
-    var stepSeconds: Double { plan.flopsPerMicroStep * Double(plan.accumulationSteps) / trainingFLOPS }
+    var stepSeconds: Double { plan.flopsPerStep / trainingFLOPS }
 
     /// One row per curriculum stage (one for a single-patch plan), as the JSON carries them.
     struct StageRow: Encodable {
@@ -71,7 +71,7 @@ struct PlanReport: CommandSummary {
         return plan.curriculumStages.enumerated().map { index, stage in
             StageRow(patch: stage.patch, microBatch: stage.microBatch, accumulationSteps: stage.accumulationSteps, share: stage.share,
                      predictedPeakBytes: plan.stagePeakBytes(index),
-                     predictedStepSeconds: stage.flopsPerMicroStep * Double(stage.accumulationSteps) / trainingFLOPS,
+                     predictedStepSeconds: stage.flopsPerStep / trainingFLOPS,
                      setsPeak: index == demanding)
         }
     }

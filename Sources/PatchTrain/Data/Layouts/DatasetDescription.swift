@@ -51,7 +51,7 @@ struct DatasetDescription: Equatable {
         guard VolumeFormat(path: "x" + fileEnding) != nil else {
             throw InputError(path, "file_ending '\(fileEnding)' is not \(VolumeFormat.namesForMessages)")
         }
-        guard labelValues.first == 0, Set(labelValues).count == labelValues.count, labelValues.last! <= 255 else {
+        guard labelValues.first == 0, Set(labelValues).count == labelValues.count, (labelValues.last ?? 0) <= 255 else {
             throw InputError(path, "labels \(labelValues) must be distinct integers in 0...255, background 0 among them")
         }
         if let problem = LabelClasses.problem(labelValues.count) { throw InputError(path, "labels: \(problem)") }
