@@ -3,33 +3,33 @@ import PatchTrain
 
 /// `patchtrain-bench conv`: GFLOP/s of the 3×3×3 convolution kernels beside plain sgemm 2048², measured back to back
 /// in one process so that the ratio holds even on a busy machine (absolute numbers there are noisy).
-func runConvolutionBenchmark(threads: Int = 2) {
+/// Each case is `(input channels, output channels, extent)`.
+func runConvolutionBenchmark(threads: Int = 2, cases: [(Int, Int, Extent3)], rounds: Int = 5) {
     Matrix.setThreads(threads)
-    for (channels, edge) in [(16, 128), (64, 32)] {
+    for (inputChannels, channels, extent) in cases {
         // sgemm is measured beside each case, interleaved with the convolution passes over several rounds, and the
         // best of each is kept: on a shared VM a neighbour's burst can slow any single timing by 1.5×, and taking
         // the unperturbed figure of both sides is what makes their ratio repeatable.
-        let plan = ConvolutionPlan(batch: 1, extent: Extent3(edge, edge, edge), inputChannels: channels,
-                                   outputChannels: channels)
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: inputChannels, outputChannels: channels)
         var sgemm = 0.0
         var result = (forward: 0.0, inputGradient: 0.0, weightGradient: 0.0)
-        for _ in 0..<5 {
+        for _ in 0..<rounds {
             sgemm = max(sgemm, sgemmGFLOPS(size: 2048))
             let round = measureConvolution(plan)
             result = (max(result.forward, round.forward), max(result.inputGradient, round.inputGradient),
                       max(result.weightGradient, round.weightGradient))
         }
-        print("sgemm 2048² (\(threads) threads): \(format(sgemm)) GFLOP/s (best of 5 rounds, interleaved with the passes)")
+        print("sgemm 2048² (\(threads) threads): \(format(sgemm)) GFLOP/s (best of \(rounds) rounds, interleaved with the passes)")
         for (name, gflops) in [("forward", result.forward), ("input-grad", result.inputGradient),
                                ("weight-grad", result.weightGradient)] {
-            print("conv3x3x3 \(channels)→\(channels) \(edge)³ fp16 \(name): \(format(gflops)) GFLOP/s "
+            print("conv3x3x3 \(inputChannels)→\(channels) \(extent) fp16 \(name): \(format(gflops)) GFLOP/s "
                   + "(\(format(100 * gflops / sgemm))% of sgemm)")
         }
         // The forward GEMM as the kernel calls it: one padded z-row of 3-tap im2col against nine (y, z) taps, or a
         // tile of 9-tap im2col against three z taps.
         let p = plan.extent.z + 2
-        let (m, k, n) = plan.forwardStacksYTaps ? (p, 3 * channels, 9 * channels)
-                                                : (plan.inputRowsPerTile * p, 9 * channels, 3 * channels)
+        let (m, k, n) = plan.forwardStacksYTaps ? (plan.stackedGemmRows, 3 * inputChannels, 9 * channels)
+                                                : (plan.inputRowsPerTile * p, 9 * inputChannels, 3 * channels)
         print("  sgemm alone at the forward GEMM shape [\(m) × \(k)]·[\(k) × \(n)]: "
               + "\(format(tileSgemmGFLOPS(m: m, k: k, n: n))) GFLOP/s")
         print("  workspace \(plan.workspaceFloats * 4 / 1024) KiB, \(plan.inputRowsPerTile) z-rows per tile"
@@ -106,7 +106,7 @@ func runConvolutionBlockBenchmark(threads: Int = 2, edge: Int = 128, channels: I
 
 private func format(_ v: Double) -> String { String(format: "%.1f", v) }
 
-private func seconds(repeats: Int, _ body: () -> Void) -> Double {
+func seconds(repeats: Int, _ body: () -> Void) -> Double {
     var best = Double.infinity
     for _ in 0..<repeats {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -116,7 +116,8 @@ private func seconds(repeats: Int, _ body: () -> Void) -> Double {
     return best
 }
 
-private func sgemmGFLOPS(size n: Int) -> Double {
+/// `cblas_sgemm` of two n×n matrices, GFLOP/s, best of three.
+func sgemmGFLOPS(size n: Int) -> Double {
     let a = [Float](repeating: 0.5, count: n * n), b = [Float](repeating: 0.25, count: n * n)
     var c = [Float](repeating: 0, count: n * n)
     let time = seconds(repeats: 3) {
@@ -133,13 +134,16 @@ private func tileSgemmGFLOPS(m: Int, k: Int, n: Int) -> Double {
 }
 
 private func measureConvolution(_ plan: ConvolutionPlan) -> (forward: Double, inputGradient: Double, weightGradient: Double) {
-    let count = plan.batch * plan.extent.volume * plan.inputChannels
-    let input = UnsafeMutablePointer<Float16>.allocate(capacity: count)
-    let output = UnsafeMutablePointer<Float16>.allocate(capacity: count)
-    let gradient = UnsafeMutablePointer<Float16>.allocate(capacity: count)
+    let inputCount = plan.batch * plan.extent.volume * plan.inputChannels
+    let outputCount = plan.batch * plan.extent.volume * plan.outputChannels
+    let input = UnsafeMutablePointer<Float16>.allocate(capacity: inputCount)
+    let inputGradientStorage = UnsafeMutablePointer<Float16>.allocate(capacity: inputCount)
+    let output = UnsafeMutablePointer<Float16>.allocate(capacity: outputCount)
+    let gradient = UnsafeMutablePointer<Float16>.allocate(capacity: outputCount)
     let workspace = UnsafeMutableRawPointer.allocate(byteCount: plan.workspaceFloats * 4, alignment: 64)
-    defer { input.deallocate(); output.deallocate(); gradient.deallocate(); workspace.deallocate() }
-    for i in 0..<count { input[i] = Float16(Float(i % 17) * 0.1 - 0.8); gradient[i] = Float16(Float(i % 13) * 0.01) }
+    defer { input.deallocate(); inputGradientStorage.deallocate(); output.deallocate(); gradient.deallocate(); workspace.deallocate() }
+    for i in 0..<inputCount { input[i] = Float16(Float(i % 17) * 0.1 - 0.8) }
+    for i in 0..<outputCount { gradient[i] = Float16(Float(i % 13) * 0.01) }
     var weights = [Float](repeating: 0.01, count: plan.weightCount)
     var bias = [Float](repeating: 0, count: plan.outputChannels)
     func view(_ p: UnsafeMutablePointer<Float16>, _ c: Int) -> ActivationTensor {
@@ -147,11 +151,12 @@ private func measureConvolution(_ plan: ConvolutionPlan) -> (forward: Double, in
     }
     let conv = Convolution3D(plan: plan)
     let x = view(input, plan.inputChannels), y = view(output, plan.outputChannels), dy = view(gradient, plan.outputChannels)
+    let dx = view(inputGradientStorage, plan.inputChannels)
     let forward = seconds(repeats: 3) {
         conv.forward(sources: [ActivationSource(x)], weights: weights, bias: bias, output: y, workspace: workspace)
     }
     let inputGradient = seconds(repeats: 3) {
-        conv.backwardInput(outputGradient: dy, weights: weights, inputGradients: [y], workspace: workspace)
+        conv.backwardInput(outputGradient: dy, weights: weights, inputGradients: [dx], workspace: workspace)
     }
     let weightGradient = seconds(repeats: 3) {
         conv.backwardWeights(sources: [ActivationSource(x)], outputGradient: dy, weightGradient: &weights,
@@ -164,11 +169,21 @@ private func measureConvolution(_ plan: ConvolutionPlan) -> (forward: Double, in
 enum ConvolutionBenchmark: Benchmark {
     static let name = "conv"
     static let summary = "Conv3D forward, input-gradient and weight-gradient GFLOP/s beside sgemm 2048²"
-    static let usage = "[--threads 2]"
+    static let usage = "[--threads 2] [--rounds 5] [--cases 16:16:128x128x128,64:64:32x32x32] (CIN:COUT:XxYxZ)"
 
     static func run(_ options: BenchOptions) throws -> Bool {
-        try options.checkOnly(["threads"])
-        runConvolutionBenchmark(threads: try options.int("threads", default: 2))
+        try options.checkOnly(["threads", "rounds", "cases"])
+        let text = options.string("cases", default: "16:16:128x128x128,64:64:32x32x32")
+        let cases = try text.split(separator: ",").map { item -> (Int, Int, Extent3) in
+            let parts = item.split(separator: ":")
+            guard parts.count == 3, let cin = Int(parts[0]), let cout = Int(parts[1]), cin > 0, cout > 0,
+                  let extent = Extent3(parsing: String(parts[2])) else {
+                throw BenchOptions.UsageError(message: "--cases: '\(item)' is not CIN:COUT:XxYxZ")
+            }
+            return (cin, cout, extent)
+        }
+        runConvolutionBenchmark(threads: try options.int("threads", default: 2), cases: cases,
+                                rounds: try options.int("rounds", default: 5))
         return true
     }
 }

@@ -7,7 +7,7 @@ import PatchTrain
 // OpenBLAS misdetects some virtual CPUs and falls back to slow kernels; fix that before it loads (re-executes once).
 BLASCoreType.reexecuteWithDetectedCoreTypeIfNeeded()
 
-let benchmarks: [any Benchmark.Type] = [PatchesBenchmark.self, ConvolutionBenchmark.self, ConvolutionBlockBenchmark.self, StepMemoryBenchmark.self]
+let benchmarks: [any Benchmark.Type] = [PatchesBenchmark.self, ConvolutionBenchmark.self, ConvolutionBlockBenchmark.self, StepMemoryBenchmark.self, ProfileBenchmark.self]
 
 @MainActor func usage() -> String {
     var text = "usage: patchtrain-bench SUBCOMMAND [options]\n\nsubcommands:\n"

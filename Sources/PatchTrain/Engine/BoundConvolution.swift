@@ -15,6 +15,20 @@ enum ConvolutionLayer {
                                                      outputChannels: outputChannels))
         }
     }
+
+    /// Floating-point operations of one pass (forward, input gradient or weight gradient: the same count).
+    var flops: Double {
+        switch self {
+        case .full(let c): c.plan.flops
+        case .pointwise(let c): 2 * Double(c.batch * c.extent.volume * c.weightCount)
+        }
+    }
+
+    /// What the profile files a pass under: the 3×3×3 passes by kind, the 1×1×1 head as one.
+    func work(_ pass: StepWork) -> StepWork {
+        if case .pointwise = self { return .head }
+        return pass
+    }
 }
 
 /// Batch norm's running averages and the `num_batches_tracked` counter (by parameter index) a training step updates.
@@ -44,15 +58,23 @@ struct ConvolutionForward {
         workspace = b.workspace(op)
     }
 
-    func run(image: UnsafePointer<Float16>, parameters: ParameterStore) {
+    func run(image: UnsafePointer<Float16>, parameters: ParameterStore, profile: StepProfile?, name: String) {
         let inputs = sources.map { $0.resolved(image: image) }
-        switch layer {
-        case .full(let convolution):
-            convolution.forward(sources: inputs, weights: weights.weight, bias: weights.bias, output: output, workspace: workspace)
-        case .pointwise(let convolution):
-            convolution.forward(source: inputs[0], weights: weights.weight, bias: weights.bias, output: output, workspace: workspace)
+        let bytes = Double(inputs.reduce(output.byteCount) { $0 + $1.tensor.byteCount })
+        StepProfile.measure(profile, name, layer.work(.convolutionForward), flops: layer.flops, bytes: bytes) {
+            switch layer {
+            case .full(let convolution):
+                convolution.forward(sources: inputs, weights: weights.weight, bias: weights.bias, output: output, workspace: workspace)
+            case .pointwise(let convolution):
+                convolution.forward(source: inputs[0], weights: weights.weight, bias: weights.bias, output: output, workspace: workspace)
+            }
         }
-        normalization?.run(raw: output, parameters: parameters, workspace: workspace)
+        if let normalization {
+            // One pass over the raw output for its statistics.
+            StepProfile.measure(profile, name, .normalization, bytes: Double(output.byteCount)) {
+                normalization.run(raw: output, parameters: parameters, workspace: workspace)
+            }
+        }
     }
 }
 
@@ -127,23 +149,37 @@ struct ConvolutionBackward {
         workspace = b.workspace(op)
     }
 
-    func run(image: UnsafePointer<Float16>) {
+    func run(image: UnsafePointer<Float16>, profile: StepProfile?, name: String) {
         let inputs = sources.map { $0.resolved(image: image) }
         let grad = outputGradient
-        // dL/da → dL/dy in place: the kernel reads and writes each chunk before the next.
-        normalization?.run(activationGradient: grad, workspace: workspace)
-        switch layer {
-        case .full(let convolution):
-            convolution.backwardWeights(sources: inputs, outputGradient: grad, weightGradient: gradients.weight,
-                                        biasGradient: gradients.bias, workspace: workspace)
-            if !sourceGradients.isEmpty {
-                convolution.backwardInput(outputGradient: grad, weights: weight, inputGradients: sourceGradients, workspace: workspace)
+        if let normalization {
+            // dL/da → dL/dy in place: the kernel reads and writes each chunk before the next (two passes over the
+            // raw output and the gradient: the sums, then the rewrite).
+            StepProfile.measure(profile, name, .normalization, bytes: 5 * Double(grad.byteCount)) {
+                normalization.run(activationGradient: grad, workspace: workspace)
             }
-        case .pointwise(let convolution):
-            convolution.backwardWeights(source: inputs[0], outputGradient: grad, weightGradient: gradients.weight,
-                                        biasGradient: gradients.bias, workspace: workspace)
-            if let target = sourceGradients.first {
-                convolution.backwardInput(outputGradient: grad, weights: weight, inputGradient: target, workspace: workspace)
+        }
+        let inputBytes = Double(inputs.reduce(0) { $0 + $1.tensor.byteCount })
+        StepProfile.measure(profile, name, layer.work(.convolutionWeightGradient), flops: layer.flops,
+                            bytes: inputBytes + Double(grad.byteCount)) {
+            switch layer {
+            case .full(let convolution):
+                convolution.backwardWeights(sources: inputs, outputGradient: grad, weightGradient: gradients.weight,
+                                            biasGradient: gradients.bias, workspace: workspace)
+            case .pointwise(let convolution):
+                convolution.backwardWeights(source: inputs[0], outputGradient: grad, weightGradient: gradients.weight,
+                                            biasGradient: gradients.bias, workspace: workspace)
+            }
+        }
+        guard !sourceGradients.isEmpty else { return }
+        let targetBytes = Double(sourceGradients.reduce(0) { $0 + $1.byteCount })
+        StepProfile.measure(profile, name, layer.work(.convolutionInputGradient), flops: layer.flops,
+                            bytes: targetBytes + Double(grad.byteCount)) {
+            switch layer {
+            case .full(let convolution):
+                convolution.backwardInput(outputGradient: grad, weights: weight, inputGradients: sourceGradients, workspace: workspace)
+            case .pointwise(let convolution):
+                convolution.backwardInput(outputGradient: grad, weights: weight, inputGradient: sourceGradients[0], workspace: workspace)
             }
         }
     }

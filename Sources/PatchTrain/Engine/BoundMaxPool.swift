@@ -13,6 +13,9 @@ struct MaxPoolForward {
         workspace = b.workspace(op)
     }
 
+    /// Bytes of the input read and the output written.
+    var bytes: Double { Double(source.source.tensor.byteCount + output.byteCount) }
+
     func run(image: UnsafePointer<Float16>) {
         kernel.forward(source: source.resolved(image: image), output: output, workspace: workspace)
     }
@@ -35,6 +38,9 @@ struct MaxPoolBackward {
         kernel = MaxPool3D(batch: b.batch, inputExtent: self.source.source.tensor.extent, channels: self.source.source.channels)
         workspace = b.workspace(op)
     }
+
+    /// Bytes of the input and the output gradient read and the input gradient written.
+    var bytes: Double { Double(source.source.tensor.byteCount + outputGradient.byteCount + sourceGradient.byteCount) }
 
     func run(image: UnsafePointer<Float16>) {
         kernel.backward(source: source.resolved(image: image), outputGradient: outputGradient, inputGradient: sourceGradient,

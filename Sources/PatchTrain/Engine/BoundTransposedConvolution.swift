@@ -16,6 +16,8 @@ struct TransposedConvolutionForward {
         workspace = b.workspace(op)
     }
 
+    var bytes: Double { Double(source.source.tensor.byteCount + output.byteCount) }
+
     func run(image: UnsafePointer<Float16>) {
         kernel.forward(source: source.resolved(image: image), weights: weights.weight, bias: weights.bias, output: output,
                        workspace: workspace)
@@ -42,6 +44,10 @@ struct TransposedConvolutionBackward {
         gradients = b.gradients(parameters)
         workspace = b.workspace(op)
     }
+
+    /// Bytes of both passes: the weight gradient reads the input and the output gradient, the input gradient
+    /// reads the output gradient again and writes the input's.
+    var bytes: Double { Double(2 * source.source.tensor.byteCount + 2 * outputGradient.byteCount) }
 
     func run(image: UnsafePointer<Float16>) {
         let input = source.resolved(image: image)

@@ -10,6 +10,10 @@ final class Executor: @unchecked Sendable {
     private let arena: Arena
     /// The graph's operations in order, bound to their pointers once so that a step looks nothing up.
     private let operations: [BoundOperation]
+    /// The operations' names in the graph, for the profile.
+    private let names: [String]
+    /// When set, every operation's time is added to it.
+    var profile: StepProfile?
     private let logits: UnsafePointer<Float>
 
     /// `arena`: memory to run in instead of a fresh arena of `layout.size` (validation borrows the idle training
@@ -29,6 +33,7 @@ final class Executor: @unchecked Sendable {
                                      imageTensor: graph.tensor(named: "image")!.id)
         let labelTensor = graph.tensor(named: "labels")?.id
         operations = graph.operations.map { BoundOperation($0, binder: binder, labelTensor: labelTensor) }
+        names = graph.operations.map { $0.name }
         let logitsTensor = graph.tensors.first { $0.kind == .logits }!.id
         logits = UnsafePointer(binder.pointer(logitsTensor).assumingMemoryBound(to: Float.self))
     }
@@ -39,8 +44,8 @@ final class Executor: @unchecked Sendable {
     func trainStep(image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>) -> Double {
         precondition(graph.mode == .training, "trainStep needs a training graph")
         var value = 0.0
-        for op in operations {
-            value += run(op, image: image, labels: labels)
+        for (op, name) in zip(operations, names) {
+            value += run(op, name: name, image: image, labels: labels)
         }
         return value
     }
@@ -49,8 +54,8 @@ final class Executor: @unchecked Sendable {
     /// `(batch, x, y, z, classes)` fp32 inside the arena, valid until the next call.
     func forward(image: UnsafePointer<Float16>) -> UnsafePointer<Float> {
         precondition(graph.mode == .inference, "forward needs an inference graph")
-        for op in operations {
-            _ = run(op, image: image, labels: nil)
+        for (op, name) in zip(operations, names) {
+            _ = run(op, name: name, image: image, labels: nil)
         }
         return logits
     }
@@ -58,18 +63,26 @@ final class Executor: @unchecked Sendable {
     // MARK: Operations
 
     /// `labels` is nil for an inference graph, which has no loss.
-    private func run(_ op: BoundOperation, image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>?) -> Double {
+    private func run(_ op: BoundOperation, name: String, image: UnsafePointer<Float16>, labels: UnsafePointer<UInt8>?) -> Double {
+        let profile = self.profile
         switch op {
-        case .convolution(let c): c.run(image: image, parameters: parameters)
-        case .convolutionBackward(let c): c.run(image: image)
-        case .maxPool(let p): p.run(image: image)
-        case .maxPoolBackward(let p): p.run(image: image)
-        case .transposedConvolution(let t): t.run(image: image)
-        case .transposedConvolutionBackward(let t): t.run(image: image)
-        case .softmax(let s): s.probabilities(loss: loss)
+        case .convolution(let c): c.run(image: image, parameters: parameters, profile: profile, name: name)
+        case .convolutionBackward(let c): c.run(image: image, profile: profile, name: name)
+        case .maxPool(let p):
+            StepProfile.measure(profile, name, .pooling, bytes: p.bytes) { p.run(image: image) }
+        case .maxPoolBackward(let p):
+            StepProfile.measure(profile, name, .pooling, bytes: p.bytes) { p.run(image: image) }
+        case .transposedConvolution(let t):
+            StepProfile.measure(profile, name, .upsampling, flops: t.kernel.flops, bytes: t.bytes) { t.run(image: image) }
+        case .transposedConvolutionBackward(let t):
+            StepProfile.measure(profile, name, .upsampling, flops: 2 * t.kernel.flops, bytes: t.bytes) { t.run(image: image) }
+        case .softmax(let s):
+            StepProfile.measure(profile, name, .loss, bytes: 2 * Double(s.logits.byteCount)) { s.probabilities(loss: loss) }
         case .softmaxLoss(let s):
             guard let labels else { preconditionFailure("a loss needs labels") }
-            return s.lossAndGradient(loss: loss, labels: labels)
+            return StepProfile.measure(profile, name, .loss, bytes: 3 * Double(s.logits.byteCount)) {
+                s.lossAndGradient(loss: loss, labels: labels)
+            }
         }
         return 0
     }

@@ -1,14 +1,6 @@
-/// The forward pass for layers whose one-row GEMM runs unpacked (`ConvolutionPlan.forwardStacksYTaps`), such as
-/// 16→16 channels at 128³.
-///
-/// Each z-row's im2col holds only the three x taps (`[z+2 × 3·cin]`, a third of the 9-tap gather); one GEMM multiplies
-/// it by the weights of all nine (y, z) taps side by side (`[3·cin × 9·cout]`). Input row y′ then feeds output rows
-/// y′ − 1, y′ and y′ + 1 of the same x line: its product is added, z-shifted per z tap, into three fp32 rows that
-/// rotate along the line, and the row that has received all three contributions is stored. Measured against the
-/// 9-tap tile with 3·cout outputs: OpenBLAS's small-matrix kernel runs the 144-wide product ~25% faster than the
-/// 48-wide one, and the gather, the other large cost, shrinks to a third.
-/// The forward and input-gradient passes for layers whose one-row GEMM runs unpacked
-/// (`ConvolutionPlan.stacksYTaps`), such as 16→16 channels at 128³.
+/// The forward and input-gradient passes for layers whose row GEMM runs unpacked, in pieces of
+/// `ConvolutionPlan.stackedGemmRows` padded voxels (`forwardStacksYTaps`, `inputGradientStacksYTaps`), such as 16→16
+/// channels at 128³ or 240×240×160.
 ///
 /// Each z-row's im2col holds only the three x taps (`[z+2 × 3·cin]`, a third of the 9-tap gather); one GEMM multiplies
 /// it by the weights of all nine (y, z) taps side by side (`[3·cin × 9·cout]`). Input row y′ then feeds output rows
@@ -96,8 +88,14 @@ extension Convolution3D {
                 for y in max(0, first - 1)...min(ey - 1, end) {
                     if y + 1 < end { reset(y + 1) }
                     gatherLineNeighbourhoods(sources, width: width, sample: sample, x: x, y: y, into: columns)
-                    Matrix.multiply(m: p, n: outputs, k: width, a: columns, lda: width,
-                                    b: stacked, ldb: outputs, c: product, ldc: outputs)
+                    // In pieces small enough for OpenBLAS's unpacked small-matrix kernels.
+                    var piece = 0
+                    while piece < p {
+                        let m = min(plan.stackedGemmRows, p - piece)
+                        Matrix.multiply(m: m, n: outputs, k: width, a: columns + piece * width, lda: width,
+                                        b: stacked, ldb: outputs, c: product + piece * outputs, ldc: outputs)
+                        piece += m
+                    }
                     // Input row y reaches output row y + 1 − ky through y tap ky.
                     for ky in 0..<3 where y + 1 - ky >= first && y + 1 - ky < end {
                         addTaps(product, yTap: ky, channels: cout, into: accumulator(y + 1 - ky))

@@ -9,8 +9,9 @@
 /// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
 ///
 /// Layers whose one-row GEMM is within OpenBLAS's unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles
-/// of one row, and their forward and input-gradient passes stack the y taps too (`forwardStacksYTaps`,
-/// `inputGradientStacksYTaps`; see `Convolution3D+StackedYTaps.swift`).
+/// of one row; their forward and input-gradient passes, and those of layers whose row GEMM splits into a few
+/// unpacked pieces of at least `minimumStackedGemmRows` voxels (16→16 at z = 160), stack the y taps too
+/// (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see `Convolution3D+StackedYTaps.swift`).
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
@@ -31,6 +32,9 @@ public struct ConvolutionPlan: Sendable, Hashable {
     public let forwardStacksYTaps: Bool
     /// The same for the input-gradient pass (a convolution of the output gradient with mirrored weights).
     public let inputGradientStacksYTaps: Bool
+    /// Padded voxels per GEMM in the y-stacked passes: a whole padded z-row, or the even pieces of it that keep each
+    /// GEMM within `unpackedGemmMacs` (16→16 at z = 160 would miss the bound by 12% with the whole row).
+    public let stackedGemmRows: Int
 
     /// 512 Ki floats (2 MiB) of im2col per tile and worker: large enough that sgemm runs near its peak (thousands
     /// of voxels per GEMM for every layer of the default U-Net), small enough to stay near the cache.
@@ -40,6 +44,8 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// kernels, which read the operands in place instead of packing them; measured ~35% faster for a 16-channel
     /// layer's row than the packed path over a 28-row tile.
     public static let unpackedGemmMacs = 1_000_000
+    /// The fewest padded voxels per unpacked GEMM for which the y-stacked passes are used.
+    public static let minimumStackedGemmRows = 64
 
     public static let taps = 27
     /// Taps gathered per voxel; the third (z) dimension comes from shifting the GEMM's operand.
@@ -57,16 +63,18 @@ public struct ConvolutionPlan: Sendable, Hashable {
         // Where one padded z-row's GEMM is within OpenBLAS's small-matrix bound, tiles are cut to that bound:
         // such GEMMs run unpacked straight from the im2col (no copy of it), and the tile stays in L2 between the
         // gather and the multiply. Larger layers keep large tiles, where packing pays for itself.
-        let rowMacs = (extent.z + 2) * Self.taps * inputChannels * outputChannels
+        let padded = extent.z + 2
+        let rowMacs = padded * Self.taps * inputChannels * outputChannels
         let unpackedRows = rowMacs <= Self.unpackedGemmMacs ? Self.unpackedGemmMacs / rowMacs : rows
         func rowsPerTile(width: Int) -> Int {
-            min(rows, unpackedRows, max(1, tileFloats / ((extent.z + 2) * width)))
+            min(rows, unpackedRows, max(1, tileFloats / (padded * width)))
         }
         inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
-        forwardStacksYTaps = rowMacs <= Self.unpackedGemmMacs
-            && (extent.z + 2) * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
-        inputGradientStacksYTaps = rowMacs <= Self.unpackedGemmMacs
-            && (extent.z + 2) * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
+        let pieces = (rowMacs + Self.unpackedGemmMacs - 1) / Self.unpackedGemmMacs
+        stackedGemmRows = (padded + pieces - 1) / pieces
+        let stacks = stackedGemmRows >= min(padded, Self.minimumStackedGemmRows)
+        forwardStacksYTaps = stacks && padded * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
+        inputGradientStacksYTaps = stacks && padded * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
         gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
     }
 

@@ -78,6 +78,10 @@ public struct Normalization: Sendable {
             let sum = sums, squares = sums + statisticsCount
             raw.read(at: first * channels, count: count * channels, into: values)
             let g = kind == .batch ? 0 : sample * channels
+            if channels % 16 == 0 {
+                Self.addSums(values, count: count, channels: channels, sum: sum + g, squares: squares + g)
+                return
+            }
             for v in 0..<count {
                 for c in 0..<channels {
                     let y = Double(values[v * channels + c])
@@ -130,6 +134,12 @@ public struct Normalization: Sendable {
             raw.read(at: first * channels, count: count * channels, into: values)
             activationGradient.read(at: first * channels, count: count * channels, into: gradients)
             let g = kind == .batch ? 0 : sample * channels
+            if channels % 16 == 0 {
+                Self.addGradientSums(values: values, gradients: gradients, count: count, channels: channels,
+                                     scale: scale + g, shift: shift + g, mean: mean + g, inverseStd: inverseStd + g,
+                                     sumGradient: sumGradient + g, sumGradientNormalized: sumGradientNormalized + g)
+                return
+            }
             for v in 0..<count {
                 for c in 0..<channels {
                     let i = v * channels + c, s = g + c
@@ -169,6 +179,12 @@ public struct Normalization: Sendable {
             let g = kind == .batch ? 0 : sample * channels
             let scale = scale + g, shift = shift + g, mean = mean + g
             let gain = gain + g, meanGradient = meanGradient + g, slope = slope + g
+            if channels % 16 == 0 {
+                Self.rewriteGradients(values: values, gradients: gradients, count: count, channels: channels, scale: scale,
+                                      shift: shift, mean: mean, gain: gain, meanGradient: meanGradient, slope: slope)
+                rawGradient.write(gradients, at: first * channels, count: count * channels)
+                return
+            }
             for v in 0..<count {
                 let y = values + v * channels, d = gradients + v * channels
                 for c in 0..<channels {

@@ -23,6 +23,8 @@ struct TransposedConvolution3D: Sendable {
     var outputExtent: Extent3 { Extent3(2 * inputExtent.x, 2 * inputExtent.y, 2 * inputExtent.z) }
     var weightCount: Int { inputChannels * 8 * outputChannels }
     var rows: Int { batch * inputExtent.x * inputExtent.y }
+    /// Floating-point operations of one pass (forward, input gradient or weight gradient).
+    var flops: Double { 2 * Double(rows * inputExtent.z) * Double(weightCount) }
 
     /// An input tile `[voxels × Cin]` and an output-side tile `[voxels × 8·Cout]`, fp32.
     var workspaceFloats: Int { rowsPerTile * inputExtent.z * (inputChannels + 8 * outputChannels) }

@@ -136,6 +136,11 @@ public struct ActivationSource: @unchecked Sendable {
                                     destinationStride: destinationStride)
             return
         }
+        if c % 16 == 0 && tensor.element == .float16 && (destinationStride != c || transform != nil) {
+            readHalfChannelsInSixteens(sample: sample, start: start, voxelCount: voxelCount, into: destination,
+                                       destinationStride: destinationStride)
+            return
+        }
         if destinationStride == c {
             tensor.read(at: start, count: voxelCount * c, into: destination)
         } else {
@@ -209,6 +214,31 @@ public struct ActivationSource: @unchecked Sendable {
             to.storeBytes(of: y.replacing(with: zero, where: .!(y .>= zero)), as: SIMD16<Float>.self)
             from += 32
             to += step
+        }
+    }
+
+    /// Any multiple of 16 fp16 channels, with or without the transform: sixteen channels per vector as
+    /// `readSixteenHalfChannels`, the scale and shift of each group read from L1. The scalar loop it replaces left
+    /// the normalised ReLU unvectorised for the 32- to 256-channel layers.
+    @usableFromInline
+    func readHalfChannelsInSixteens(sample: Int, start: Int, voxelCount: Int,
+                                    into destination: UnsafeMutablePointer<Float>, destinationStride: Int) {
+        let groups = tensor.channels / 16
+        let from = UnsafeRawPointer(tensor.base) + 2 * start
+        let to = UnsafeMutableRawPointer(destination)
+        let zero = SIMD16<Float>(repeating: 0)
+        let offset = transform.map { sample * $0.sampleStride } ?? 0
+        for i in 0..<voxelCount {
+            let source = from + 32 * groups * i, target = to + 4 * destinationStride * i
+            for j in 0..<groups {
+                var y = SIMD16<Float>(source.loadUnaligned(fromByteOffset: 32 * j, as: SIMD16<Float16>.self))
+                if let t = transform {
+                    y = y * UnsafeRawPointer(t.scale + offset + 16 * j).loadUnaligned(as: SIMD16<Float>.self)
+                        + UnsafeRawPointer(t.shift + offset + 16 * j).loadUnaligned(as: SIMD16<Float>.self)
+                    y = y.replacing(with: zero, where: .!(y .>= zero))
+                }
+                target.storeBytes(of: y, toByteOffset: 64 * j, as: SIMD16<Float>.self)
+            }
         }
     }
 }

@@ -1,3 +1,5 @@
+import Foundation
+
 /// Trains under a memory plan: the plan's graph on the executor, patches from the prefetcher, Adam over the
 /// accumulated gradients. Everything of size is allocated here, up front, exactly as the plan counts it.
 ///
@@ -28,7 +30,14 @@ public final class Trainer {
     public private(set) var lastLoss: Double?
     /// The best validation result so far (set by whoever validates; saved with every checkpoint).
     public var best: BestMetric?
-    private var executor: Executor
+    private var executor: Executor {
+        didSet { executor.profile = profile }
+    }
+    /// When set, each step's parts are timed into it (`StepProfile`): every operation, the optimizer, the gradient
+    /// exchange and the wait for data.
+    public var profile: StepProfile? {
+        didSet { executor.profile = profile }
+    }
     /// nil only while a stage change swaps it (so the old pool is freed before the new one is allocated).
     private var prefetcher: Prefetcher!
     private let cases: [TrainingCase]
@@ -153,11 +162,12 @@ public final class Trainer {
     /// `TrainingDiverged`: the trainer then cannot step or save again (`hasDiverged`).
     public func step() throws -> Double {
         precondition(!hasFailed, "a trainer whose step failed cannot step again")
+        let start = DispatchTime.now().uptimeNanoseconds
         parameters.markStepStart()
         var total = 0.0
         do {
             for microBatch in 0..<stage.accumulationSteps {
-                let batch = try prefetcher.next()
+                let batch = try StepProfile.measure(profile, "patches", .dataWait) { try prefetcher.next() }
                 if microBatch > 0 { parameters.setAsideMicroBatchGradients() }
                 total += executor.trainStep(image: batch.image.baseAddress!, labels: batch.labels.baseAddress!)
                 if microBatch > 0 { parameters.addBackMicroBatchGradients() }
@@ -168,11 +178,18 @@ public final class Trainer {
             prefetcher.stop()
             throw error
         }
-        let loss = try dataParallel.combine(parameters, lossSum: total, microBatches: stage.accumulationSteps)
+        let parameterBytes = Double(parameters.floatCount * MemoryLayout<Float>.size)
+        let loss = try StepProfile.measure(profile, "allreduce", .gradientExchange, bytes: 2 * parameterBytes) {
+            try dataParallel.combine(parameters, lossSum: total, microBatches: stage.accumulationSteps)
+        }
         guard loss.isFinite else { throw diverged("the loss is \(loss)") }
-        optimizer.update(parameters, accumulationSteps: stage.accumulationSteps * dataParallel.communicator.size,
-                         learningRate: schedule.nextRate)
-        if let first = (0..<parameters.floatCount).first(where: { !parameters.values[$0].isFinite }) {
+        // Adam reads the gradient and the three fp32 arrays it updates and writes them back; the check reads the weights.
+        let nonFinite = StepProfile.measure(profile, "adam", .optimizer, bytes: 8 * parameterBytes) {
+            optimizer.update(parameters, accumulationSteps: stage.accumulationSteps * dataParallel.communicator.size,
+                             learningRate: schedule.nextRate)
+            return (0..<parameters.floatCount).first { !parameters.values[$0].isFinite }
+        }
+        if let first = nonFinite {
             throw diverged("the update left \(parameters.values[first]) in the weights")
         }
         completedSteps += 1
@@ -180,6 +197,7 @@ public final class Trainer {
         boundarySampler = prefetcher.resumeState
         if completedSteps % DataParallel.checksumEvery == 0 { try dataParallel.checkAgreement(parameters, step: completedSteps) }
         lastLoss = loss
+        profile?.completeStep(seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         return loss
     }
 

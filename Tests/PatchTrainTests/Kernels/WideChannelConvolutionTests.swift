@@ -1,0 +1,75 @@
+import Testing
+@testable import PatchTrain
+
+/// The 3×3×3 kernels at the channel counts and row lengths of the default U-Net's level 0 (fp16 storage, sixteen
+/// channels per vector), against the fp64 loop nest.
+@Suite(.kernelExclusive) struct WideChannelConvolutionTests {
+    /// dX as the direct convolution of dY with the weights mirrored in space and transposed in channels:
+    /// `W′[k][co][ci] = W[2 − k][ci][co]` per axis.
+    private func mirrored(_ w: [Float], cin: Int, cout: Int) -> [Float] {
+        var out = [Float](repeating: 0, count: w.count)
+        for t in 0..<27 {
+            let kx = t / 9, ky = (t / 3) % 3, kz = t % 3
+            let from = ((2 - kx) * 3 + 2 - ky) * 3 + 2 - kz
+            for ci in 0..<cin { for co in 0..<cout { out[(t * cout + co) * cin + ci] = w[(from * cin + ci) * cout + co] } }
+        }
+        return out
+    }
+
+    /// 16→16 with z = 160: a padded row's GEMM (162 · 48 · 144 multiply-adds) is above OpenBLAS's unpacked bound,
+    /// so the y-stacked passes multiply each row in two pieces of 81 voxels. The input is read through a
+    /// normalised ReLU, as a block's second convolution reads it.
+    @Test func rowsSplitIntoUnpackedPiecesMatchDirectConvolution() {
+        let extent = Extent3(2, 3, 160), c = 16, voxels = extent.volume
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c, outputChannels: c)
+        #expect(plan.forwardStacksYTaps && plan.inputGradientStacksYTaps && plan.stackedGemmRows == 81)
+        var r = TestRandom(seed: 16)
+        let weights = r.array(27 * c * c, -0.3, 0.3), bias = r.array(c)
+        let scale = r.array(c, -1.5, 1.5), shift = r.array(c, -0.5, 0.5)
+        let x = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float16, values: r.array(voxels * c, -2, 2))
+        let y = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float32)
+        let ws = Workspace(floats: plan.workspaceFloats)
+        let conv = Convolution3D(plan: plan)
+        withTransform(scale: scale, shift: shift, sampleStride: 0) { t in
+            conv.forward(sources: [ActivationSource(x.view, transform: t)], weights: weights, bias: bias, output: y.view,
+                         workspace: ws.pointer)
+        }
+        let input = x.values.enumerated().map { i, v in max(0, Double(v) * Double(scale[i % c]) + Double(shift[i % c])) }
+        let want = referenceConvolution(input, batch: 1, extent: extent, inputChannels: c, weights: weights, bias: bias,
+                                        outputChannels: c)
+        // fp32 sums of 432 products of size ≤ 1.2.
+        #expect(worstError(y.values, want, atol: 1e-4, rtol: 1e-5) <= 1)
+
+        let upstream = r.array(voxels * c)
+        let dy = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float16, values: upstream)
+        let dx = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float32)
+        conv.backwardInput(outputGradient: dy.view, weights: weights, inputGradients: [dx.view], workspace: ws.pointer)
+        let wantGradient = referenceConvolution(dy.values.map(Double.init), batch: 1, extent: extent, inputChannels: c,
+                                                weights: mirrored(weights, cin: c, cout: c),
+                                                bias: [Float](repeating: 0, count: c), outputChannels: c)
+        #expect(worstError(dx.values, wantGradient, atol: 1e-4, rtol: 1e-5) <= 1)
+    }
+
+    /// A decoder's first convolution at level 0: a plain 16-channel source and a 32-channel skip read through its
+    /// normalised ReLU (two vectors per voxel), both fp16, into 16 channels.
+    @Test func thirtyTwoChannelSourceReadThroughItsTransformMatchesDirectConvolution() {
+        let extent = Extent3(3, 4, 6), c1 = 16, c2 = 32, cout = 16, voxels = extent.volume
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c1 + c2, outputChannels: cout)
+        var r = TestRandom(seed: 32)
+        let weights = r.array(27 * (c1 + c2) * cout, -0.2, 0.2), bias = r.array(cout)
+        let scale = r.array(c2, -1.5, 1.5), shift = r.array(c2, -0.5, 0.5)
+        let a = OwnedTensor(batch: 1, extent: extent, channels: c1, element: .float16, values: r.array(voxels * c1, -2, 2))
+        let b = OwnedTensor(batch: 1, extent: extent, channels: c2, element: .float16, values: r.array(voxels * c2, -2, 2))
+        let out = OwnedTensor(batch: 1, extent: extent, channels: cout, element: .float32)
+        let ws = Workspace(floats: plan.workspaceFloats)
+        withTransform(scale: scale, shift: shift, sampleStride: 0) { t in
+            Convolution3D(plan: plan).forward(sources: [ActivationSource(a.view), ActivationSource(b.view, transform: t)],
+                                              weights: weights, bias: bias, output: out.view, workspace: ws.pointer)
+        }
+        let skip = b.values.enumerated().map { i, v in max(0, Double(v) * Double(scale[i % c2]) + Double(shift[i % c2])) }
+        let input = concatenateChannels(a.values.map(Double.init), c1, skip, c2, voxels: voxels)
+        let want = referenceConvolution(input, batch: 1, extent: extent, inputChannels: c1 + c2, weights: weights,
+                                        bias: bias, outputChannels: cout)
+        #expect(worstError(out.values, want, atol: 1e-4, rtol: 1e-5) <= 1)
+    }
+}
