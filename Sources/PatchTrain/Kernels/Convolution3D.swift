@@ -134,22 +134,9 @@ public struct Convolution3D: Sendable {
                 for r in 0..<count {
                     let dy = rows + r * ez * cout
                     outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
-                    for zp in 0..<p {
-                        let to = stackedGradient + (r * p + zp) * 3 * cout
-                        for kz in 0..<3 {
-                            let z = zp - kz  // voxel z sits at padded position z + kz in tap kz's copy
-                            if z >= 0 && z < ez {
-                                (to + kz * cout).update(from: dy + z * cout, count: cout)
-                            } else {
-                                (to + kz * cout).update(repeating: 0, count: cout)
-                            }
-                        }
-                    }
+                    stackShifted(dy, channels: cout, into: stackedGradient + r * p * 3 * cout)
                 }
-                for v in 0..<(count * ez) {
-                    let g = rows + v * cout
-                    for o in 0..<cout { bias[o] += Double(g[o]) }
-                }
+                addChannelSums(rows, voxels: count * ez, channels: cout, into: bias)
                 Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
                                 b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
                 row += count
@@ -167,6 +154,57 @@ public struct Convolution3D: Sendable {
                     }
                 }
             }
+        }
+    }
+
+    /// `to[zp][kz]` = `dy[zp − kz]` for the padded positions `zp` of one z-row, zero where `zp − kz` falls outside:
+    /// dY three times, shifted by one voxel per z tap, `[z+2 × 3·channels]`.
+    private func stackShifted(_ dy: UnsafePointer<Float>, channels: Int, into to: UnsafeMutablePointer<Float>) {
+        let ez = plan.extent.z
+        if channels % 16 == 0 {
+            // Vector copies: a memmove call per 16 floats cost more than the copy.
+            let from = UnsafeRawPointer(dy), target = UnsafeMutableRawPointer(to)
+            for zp in 0..<(ez + 2) {
+                for kz in 0..<3 {
+                    let z = zp - kz, at = 4 * (zp * 3 + kz) * channels
+                    for j in 0..<(channels / 16) {
+                        let v = z >= 0 && z < ez
+                            ? from.loadUnaligned(fromByteOffset: 4 * (z * channels + 16 * j), as: SIMD16<Float>.self) : .zero
+                        target.storeBytes(of: v, toByteOffset: at + 64 * j, as: SIMD16<Float>.self)
+                    }
+                }
+            }
+            return
+        }
+        for zp in 0..<(ez + 2) {
+            for kz in 0..<3 {
+                let z = zp - kz  // voxel z sits at padded position z + kz in tap kz's copy
+                if z >= 0 && z < ez {
+                    (to + (zp * 3 + kz) * channels).update(from: dy + z * channels, count: channels)
+                } else {
+                    (to + (zp * 3 + kz) * channels).update(repeating: 0, count: channels)
+                }
+            }
+        }
+    }
+
+    /// Adds the per-channel sums of `voxels` channel-last fp32 voxels to `sums` (fp64), via fp32 partial sums of a
+    /// tile at most (a few thousand values).
+    private func addChannelSums(_ values: UnsafePointer<Float>, voxels: Int, channels: Int,
+                                into sums: UnsafeMutablePointer<Double>) {
+        guard channels % 16 == 0 else {
+            for v in 0..<voxels {
+                for o in 0..<channels { sums[o] += Double(values[v * channels + o]) }
+            }
+            return
+        }
+        let from = UnsafeRawPointer(values)
+        for j in 0..<(channels / 16) {
+            var total = SIMD16<Float>.zero
+            for v in 0..<voxels {
+                total += from.loadUnaligned(fromByteOffset: 4 * (v * channels + 16 * j), as: SIMD16<Float>.self)
+            }
+            for lane in 0..<16 { sums[16 * j + lane] += Double(total[lane]) }
         }
     }
 

@@ -56,15 +56,20 @@ public struct SoftmaxLoss: Sendable {
         SoftmaxLoss(loss: .dice, batch: batch, extent: extent, classes: classes).workspaceFloats * 4
     }
 
-    /// Probabilities of one chunk, written over the logits.
-    @inline(__always)
+    /// Probabilities of one chunk, written over the logits: each voxel's logits less their maximum, all of them
+    /// exponentiated sixteen at a time, each voxel's divided by their sum.
     private func softmax(_ values: UnsafeMutablePointer<Float>, count: Int) {
         for v in 0..<count {
             let p = values + v * classes
             var top = p[0]
             for k in 1..<classes { top = max(top, p[k]) }
+            for k in 0..<classes { p[k] -= top }
+        }
+        VectorExponential.exponentiate(values, count: count * classes)
+        for v in 0..<count {
+            let p = values + v * classes
             var total: Float = 0
-            for k in 0..<classes { p[k] = exp(p[k] - top); total += p[k] }
+            for k in 0..<classes { total += p[k] }
             let inverse = 1 / total
             for k in 0..<classes { p[k] *= inverse }
         }
@@ -89,20 +94,33 @@ public struct SoftmaxLoss: Sendable {
         check(logits)
         let values = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
         let gradients = values + chunk * classes
-        // Pass 1: per class Σ p·t (intersection), Σ p, Σ t; and Σ −log p[label].
+        // Pass 1: per class Σ p·t (intersection), Σ p, Σ t; and Σ −log p[label] for cross-entropy. Each chunk sums
+        // in fp32 (4096 voxels at most), then into the fp64 totals.
         var intersection = [Double](repeating: 0, count: classes)
         var predicted = intersection, truth = intersection
         var crossEntropy = 0.0
-        forEachChunk { first, count in
-            logits.read(at: first * classes, count: count * classes, into: values)
-            softmax(values, count: count)
-            for v in 0..<count {
-                let label = Int(labels[first + v]), p = values + v * classes
-                precondition(label < classes, "label \(label) ≥ classes \(classes)")
-                for k in 0..<classes { predicted[k] += Double(p[k]) }
-                intersection[label] += Double(p[label])
-                truth[label] += 1
-                crossEntropy -= Double(log(max(p[label], .leastNormalMagnitude)))
+        let needsLog = loss != .dice
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * classes) { partial in
+            forEachChunk { first, count in
+                logits.read(at: first * classes, count: count * classes, into: values)
+                softmax(values, count: count)
+                partial.initialize(repeating: 0)
+                let sums = partial.baseAddress!, hits = sums + classes, labelled = hits + classes
+                var chunkCrossEntropy = 0.0
+                for v in 0..<count {
+                    let label = Int(labels[first + v]), p = values + v * classes
+                    precondition(label < classes, "label \(label) ≥ classes \(classes)")
+                    for k in 0..<classes { sums[k] += p[k] }
+                    hits[label] += p[label]
+                    labelled[label] += 1
+                    if needsLog { chunkCrossEntropy -= Double(log(max(p[label], .leastNormalMagnitude))) }
+                }
+                for k in 0..<classes {
+                    predicted[k] += Double(sums[k])
+                    intersection[k] += Double(hits[k])
+                    truth[k] += Double(labelled[k])
+                }
+                crossEntropy += chunkCrossEntropy
             }
         }
         let n = Double(voxels), k = Double(classes)
