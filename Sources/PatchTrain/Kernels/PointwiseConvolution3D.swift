@@ -33,6 +33,16 @@ struct PointwiseConvolution3D: Sendable {
         check(source.tensor, inputChannels)
         check(output, outputChannels)
         let (inputs, outputs) = split(workspace)
+        if isDirect {
+            withTransposedWeights(weights) { w in
+                forEachTile { sample, voxel, count in
+                    source.readVoxels(sample: sample, voxel: voxel, voxelCount: count, into: inputs, destinationStride: inputChannels)
+                    directForward(inputs: inputs, count: count, transposed: w, bias: bias, outputs: outputs)
+                    output.write(outputs, at: (sample * extent.volume + voxel) * outputChannels, count: count * outputChannels)
+                }
+            }
+            return
+        }
         forEachTile { sample, voxel, count in
             source.readVoxels(sample: sample, voxel: voxel, voxelCount: count, into: inputs, destinationStride: inputChannels)
             Matrix.multiply(m: count, n: outputChannels, k: inputChannels, a: inputs, lda: inputChannels,
@@ -48,6 +58,17 @@ struct PointwiseConvolution3D: Sendable {
         check(outputGradient, outputChannels)
         check(inputGradient, inputChannels)
         let (inputs, outputs) = split(workspace)
+        if isDirect {
+            withTransposedWeights(weights) { w in
+                forEachTile { sample, voxel, count in
+                    let first = sample * extent.volume + voxel
+                    outputGradient.read(at: first * outputChannels, count: count * outputChannels, into: outputs)
+                    directInputGradient(gradients: outputs, count: count, transposed: w, inputs: inputs)
+                    inputGradient.store(inputs, at: first * inputChannels, count: count * inputChannels, accumulate: accumulate)
+                }
+            }
+            return
+        }
         forEachTile { sample, voxel, count in
             let first = sample * extent.volume + voxel
             outputGradient.read(at: first * outputChannels, count: count * outputChannels, into: outputs)
@@ -68,6 +89,11 @@ struct PointwiseConvolution3D: Sendable {
             source.readVoxels(sample: sample, voxel: voxel, voxelCount: count, into: inputs, destinationStride: inputChannels)
             outputGradient.read(at: (sample * extent.volume + voxel) * outputChannels, count: count * outputChannels,
                                 into: outputs)
+            if isDirect {
+                directWeightGradient(inputs: inputs, gradients: outputs, count: count, weightGradient: weightGradient,
+                                     biasGradient: biasGradient)
+                return
+            }
             Matrix.multiply(m: inputChannels, n: outputChannels, k: count, a: inputs, lda: inputChannels,
                             transposeA: true, b: outputs, ldb: outputChannels, c: weightGradient, ldc: outputChannels,
                             beta: 1)

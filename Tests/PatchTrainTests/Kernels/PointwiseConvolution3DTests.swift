@@ -2,11 +2,14 @@ import Testing
 @testable import PatchTrain
 
 @Suite(.kernelExclusive) struct PointwiseConvolution3DTests {
-    let batch = 2, extent = Extent3(2, 3, 4), cin = 5, cout = 3
+    let batch = 2, extent = Extent3(2, 3, 4)
 
-    @Test func forwardAndGradientsMatchDefinitionAndFiniteDifferences() {
+    /// 5→3 takes the GEMM path; 32→4 (a multiple of 16 in, a few classes out, as the U-Net's head) the direct loops.
+    @Test(arguments: [(5, 3), (32, 4)])
+    func forwardAndGradientsMatchDefinitionAndFiniteDifferences(cin: Int, cout: Int) {
         let layer = PointwiseConvolution3D(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout,
                                            tileFloats: 7 * (cin + cout))  // tiles of 7 voxels: uneven last tile
+        #expect(layer.isDirect == (cin == 32))
         var r = TestRandom(seed: 10)
         let weights = r.array(cin * cout), bias = r.array(cout)
         let input = r.array(batch * extent.volume * cin, -2, 2), upstream = r.array(batch * extent.volume * cout)
