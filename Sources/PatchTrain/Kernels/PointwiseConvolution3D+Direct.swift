@@ -16,19 +16,24 @@ extension PointwiseConvolution3D {
         }
     }
 
-    /// `outputs[v][o] = bias[o] + Σ_ci inputs[v][ci] · w[o][ci]` for `count` voxels.
-    func directForward(inputs: UnsafePointer<Float>, count: Int, transposed w: UnsafeRawPointer,
+    /// `outputs[v][o] = bias[o] + Σ_ci inputs[v][ci] · weights[ci][o]` for `count` voxels: the outputs of a voxel
+    /// are the lanes of one vector, accumulated from each input channel times its row of weights (no horizontal sums).
+    func directForward(inputs: UnsafePointer<Float>, count: Int, weights: UnsafePointer<Float>,
                        bias: UnsafePointer<Float>, outputs: UnsafeMutablePointer<Float>) {
-        let groups = inputChannels / 16, x = UnsafeRawPointer(inputs)
-        for v in 0..<count {
-            let row = 64 * groups * v
-            for o in 0..<outputChannels {
-                var sum = SIMD16<Float>.zero
-                for j in 0..<groups {
-                    sum += x.loadUnaligned(fromByteOffset: row + 64 * j, as: SIMD16<Float>.self)
-                        * w.loadUnaligned(fromByteOffset: 64 * (o * groups + j), as: SIMD16<Float>.self)
-                }
-                outputs[v * outputChannels + o] = sum.sum() + bias[o]
+        let cin = inputChannels, cout = outputChannels
+        withUnsafeTemporaryAllocation(of: SIMD16<Float>.self, capacity: cin + 1) { rows in
+            for ci in 0...cin {
+                var row = SIMD16<Float>.zero
+                for o in 0..<cout { row[o] = ci < cin ? weights[ci * cout + o] : bias[o] }
+                rows[ci] = row
+            }
+            let start = rows[cin]
+            for v in 0..<count {
+                let x = inputs + v * cin
+                var sum = start
+                for ci in 0..<cin { sum += x[ci] * rows[ci] }
+                let out = outputs + v * cout
+                for o in 0..<cout { out[o] = sum[o] }
             }
         }
     }

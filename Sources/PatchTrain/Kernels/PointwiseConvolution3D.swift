@@ -34,12 +34,10 @@ struct PointwiseConvolution3D: Sendable {
         check(output, outputChannels)
         let (inputs, outputs) = split(workspace)
         if isDirect {
-            withTransposedWeights(weights) { w in
-                forEachTile { sample, voxel, count in
-                    source.readVoxels(sample: sample, voxel: voxel, voxelCount: count, into: inputs, destinationStride: inputChannels)
-                    directForward(inputs: inputs, count: count, transposed: w, bias: bias, outputs: outputs)
-                    output.write(outputs, at: (sample * extent.volume + voxel) * outputChannels, count: count * outputChannels)
-                }
+            forEachTile { sample, voxel, count in
+                source.readVoxels(sample: sample, voxel: voxel, voxelCount: count, into: inputs, destinationStride: inputChannels)
+                directForward(inputs: inputs, count: count, weights: weights, bias: bias, outputs: outputs)
+                output.write(outputs, at: (sample * extent.volume + voxel) * outputChannels, count: count * outputChannels)
             }
             return
         }
