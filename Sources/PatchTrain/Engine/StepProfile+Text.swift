@@ -9,7 +9,9 @@ extension StepProfile {
         let perStep = 1000 / Double(steps)
         func row(_ e: Entry, label: String) -> String {
             let milliseconds = e.seconds * perStep
-            let rate = e.work.isArithmetic ? String(format: "%7.1f GFLOP/s", e.gflopsPerSecond)
+            // A rate over less than a millisecond (the gradient exchange of a single process) says nothing.
+            let rate = milliseconds < 1 ? String(repeating: " ", count: 15)
+                : e.work.isArithmetic ? String(format: "%7.1f GFLOP/s", e.gflopsPerSecond)
                 : e.bytes > 0 ? String(format: "%7.1f GB/s    ", e.gigabytesPerSecond) : String(repeating: " ", count: 15)
             let label = label.count > 44 ? String(label.prefix(43)) + "…" : label.padding(toLength: 44, withPad: " ", startingAt: 0)
             return String(format: "%@ %10.1f  %@ %6.1f%%\n", label, milliseconds, rate, 100 * e.seconds / stepSeconds)
