@@ -136,7 +136,7 @@ public struct Convolution3D: Sendable {
                     outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
                     stackShifted(dy, channels: cout, into: stackedGradient + r * p * 3 * cout)
                 }
-                addChannelSums(rows, voxels: count * ez, channels: cout, into: bias)
+                ChannelVectors.sums(rows, rows: count * ez, channels: cout) { c, sum in bias[c] += Double(sum) }
                 Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
                                 b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
                 row += count
@@ -185,26 +185,6 @@ public struct Convolution3D: Sendable {
                     (to + (zp * 3 + kz) * channels).update(repeating: 0, count: channels)
                 }
             }
-        }
-    }
-
-    /// Adds the per-channel sums of `voxels` channel-last fp32 voxels to `sums` (fp64), via fp32 partial sums of a
-    /// tile at most (a few thousand values).
-    private func addChannelSums(_ values: UnsafePointer<Float>, voxels: Int, channels: Int,
-                                into sums: UnsafeMutablePointer<Double>) {
-        guard channels % 16 == 0 else {
-            for v in 0..<voxels {
-                for o in 0..<channels { sums[o] += Double(values[v * channels + o]) }
-            }
-            return
-        }
-        let from = UnsafeRawPointer(values)
-        for j in 0..<(channels / 16) {
-            var total = SIMD16<Float>.zero
-            for v in 0..<voxels {
-                total += from.loadUnaligned(fromByteOffset: 4 * (v * channels + 16 * j), as: SIMD16<Float>.self)
-            }
-            for lane in 0..<16 { sums[16 * j + lane] += Double(total[lane]) }
         }
     }
 

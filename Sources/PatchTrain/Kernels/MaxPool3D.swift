@@ -33,6 +33,11 @@ struct MaxPool3D: Sendable {
         let rowsIn = floats, rowOut = floats + 8 * zIn * c
         forEachOutputRow { sample, x, y, outputOffset in
             readInputRows(source, sample: sample, x: x, y: y, into: rowsIn)
+            if c % 16 == 0 {
+                Self.windowMaxima(rowsIn, rowLength: zIn, channels: c, into: rowOut)
+                output.write(rowOut, at: outputOffset, count: zOut * c)
+                return
+            }
             for zo in 0..<zOut {
                 let o = rowOut + zo * c
                 o.update(from: rowsIn + 2 * zo * c, count: c)
@@ -60,8 +65,12 @@ struct MaxPool3D: Sendable {
         forEachOutputRow { sample, x, y, outputOffset in
             readInputRows(source, sample: sample, x: x, y: y, into: rowsIn)
             outputGradient.read(at: outputOffset, count: zOut * c, into: rowOut)
-            gradientsIn.update(repeating: 0, count: 4 * zIn * c)
-            for zo in 0..<zOut {
+            if c % 16 == 0 {
+                Self.routeToMaxima(rowsIn, rowLength: zIn, channels: c, gradients: rowOut, into: gradientsIn)
+            } else {
+                gradientsIn.update(repeating: 0, count: 4 * zIn * c)
+            }
+            for zo in 0..<zOut where c % 16 != 0 {
                 for k in 0..<c {
                     var best = -Float.infinity, winner = 0
                     for r in 0..<4 {
@@ -103,5 +112,57 @@ struct MaxPool3D: Sendable {
 
     private func check(_ t: ActivationTensor, _ extent: Extent3) {
         precondition(t.batch == batch && t.extent == extent && t.channels == channels, "pooling shape mismatch")
+    }
+
+    // MARK: - Sixteen channels per vector
+
+    /// The eight positions of output voxel `zo`'s window in four input rows of `rowLength` voxels: row `q / 2`,
+    /// voxel `2·zo + q % 2`, in the order ties are decided.
+    @inline(__always)
+    private static func windowOffset(_ q: Int, zo: Int, rowLength: Int, channels: Int) -> Int {
+        ((q / 2) * rowLength + 2 * zo + q % 2) * channels
+    }
+
+    /// Each window's maximum per channel (a NaN never wins, as in the scalar loop).
+    static func windowMaxima(_ rows: UnsafePointer<Float>, rowLength: Int, channels: Int, into out: UnsafeMutablePointer<Float>) {
+        let from = UnsafeRawPointer(rows), to = UnsafeMutableRawPointer(out)
+        for zo in 0..<(rowLength / 2) {
+            for j in 0..<(channels / 16) {
+                var best = from.loadUnaligned(fromByteOffset: 4 * (windowOffset(0, zo: zo, rowLength: rowLength, channels: channels) + 16 * j),
+                                              as: SIMD16<Float>.self)
+                for q in 1..<8 {
+                    let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
+                    let p = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
+                    best = best.replacing(with: p, where: p .> best)
+                }
+                to.storeBytes(of: best, toByteOffset: 4 * (zo * channels + 16 * j), as: SIMD16<Float>.self)
+            }
+        }
+    }
+
+    /// Every input position of the four rows gets its window's output gradient where it is the window's first
+    /// maximum, else zero (so the rows need no clearing first).
+    static func routeToMaxima(_ rows: UnsafePointer<Float>, rowLength: Int, channels: Int, gradients: UnsafePointer<Float>,
+                              into out: UnsafeMutablePointer<Float>) {
+        let from = UnsafeRawPointer(rows), to = UnsafeMutableRawPointer(out), g = UnsafeRawPointer(gradients)
+        for zo in 0..<(rowLength / 2) {
+            for j in 0..<(channels / 16) {
+                var best = from.loadUnaligned(fromByteOffset: 4 * (windowOffset(0, zo: zo, rowLength: rowLength, channels: channels) + 16 * j),
+                                              as: SIMD16<Float>.self)
+                var winner = SIMD16<Int32>(repeating: 0)
+                for q in 1..<8 {
+                    let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
+                    let p = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
+                    let better = p .> best
+                    best = best.replacing(with: p, where: better)
+                    winner = winner.replacing(with: Int32(q), where: better)
+                }
+                let gradient = g.loadUnaligned(fromByteOffset: 4 * (zo * channels + 16 * j), as: SIMD16<Float>.self)
+                for q in 0..<8 {
+                    let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
+                    to.storeBytes(of: gradient.replacing(with: 0, where: winner .!= Int32(q)), toByteOffset: at, as: SIMD16<Float>.self)
+                }
+            }
+        }
     }
 }

@@ -45,7 +45,7 @@ struct PointwiseConvolution3D: Sendable {
             source.readVoxels(sample: sample, voxel: voxel, voxelCount: count, into: inputs, destinationStride: inputChannels)
             Matrix.multiply(m: count, n: outputChannels, k: inputChannels, a: inputs, lda: inputChannels,
                             b: weights, ldb: outputChannels, c: outputs, ldc: outputChannels)
-            for v in 0..<count { for o in 0..<outputChannels { outputs[v * outputChannels + o] += bias[o] } }
+            ChannelVectors.addBias(bias, to: outputs, rows: count, channels: outputChannels)
             output.write(outputs, at: (sample * extent.volume + voxel) * outputChannels, count: count * outputChannels)
         }
     }
@@ -95,7 +95,7 @@ struct PointwiseConvolution3D: Sendable {
             Matrix.multiply(m: inputChannels, n: outputChannels, k: count, a: inputs, lda: inputChannels,
                             transposeA: true, b: outputs, ldb: outputChannels, c: weightGradient, ldc: outputChannels,
                             beta: 1)
-            for v in 0..<count { for o in 0..<outputChannels { biasGradient[o] += outputs[v * outputChannels + o] } }
+            ChannelVectors.sums(outputs, rows: count, channels: outputChannels) { o, sum in biasGradient[o] += sum }
         }
     }
 

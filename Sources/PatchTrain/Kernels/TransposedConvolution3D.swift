@@ -46,10 +46,7 @@ struct TransposedConvolution3D: Sendable {
             readTile(source, firstRow: row, rowCount: count, into: inputs)
             Matrix.multiply(m: voxels, n: wide, k: inputChannels, a: inputs, lda: inputChannels,
                             b: weights, ldb: wide, c: expanded, ldc: wide)
-            for v in 0..<voxels {
-                let p = expanded + v * wide
-                for t in 0..<8 { for o in 0..<outputChannels { p[t * outputChannels + o] += bias[o] } }
-            }
+            ChannelVectors.addBias(bias, to: expanded, rows: 8 * voxels, channels: outputChannels)
             exchange(expanded, firstRow: row, rowCount: count, with: output, reading: false)
         }
     }
@@ -86,10 +83,7 @@ struct TransposedConvolution3D: Sendable {
             exchange(expanded, firstRow: row, rowCount: count, with: outputGradient, reading: true)
             Matrix.multiply(m: inputChannels, n: wide, k: voxels, a: inputs, lda: inputChannels, transposeA: true,
                             b: expanded, ldb: wide, c: weightGradient, ldc: wide, beta: 1)
-            for v in 0..<voxels {
-                let p = expanded + v * wide
-                for t in 0..<8 { for o in 0..<outputChannels { biasGradient[o] += p[t * outputChannels + o] } }
-            }
+            ChannelVectors.sums(expanded, rows: 8 * voxels, channels: outputChannels) { o, sum in biasGradient[o] += sum }
         }
     }
 
