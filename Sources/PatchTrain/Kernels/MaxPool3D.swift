@@ -149,18 +149,18 @@ struct MaxPool3D: Sendable {
             for j in 0..<(channels / 16) {
                 var best = from.loadUnaligned(fromByteOffset: 4 * (windowOffset(0, zo: zo, rowLength: rowLength, channels: channels) + 16 * j),
                                               as: SIMD16<Float>.self)
-                var winner = SIMD16<Int32>(repeating: 0)
                 for q in 1..<8 {
                     let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
                     let p = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
-                    let better = p .> best
-                    best = best.replacing(with: p, where: better)
-                    winner = winner.replacing(with: Int32(q), where: better)
+                    best = best.replacing(with: p, where: p .> best)
                 }
-                let gradient = g.loadUnaligned(fromByteOffset: 4 * (zo * channels + 16 * j), as: SIMD16<Float>.self)
+                // The first position equal to the maximum takes the gradient; `left` is zero once it has.
+                var left = g.loadUnaligned(fromByteOffset: 4 * (zo * channels + 16 * j), as: SIMD16<Float>.self)
                 for q in 0..<8 {
                     let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
-                    to.storeBytes(of: gradient.replacing(with: 0, where: winner .!= Int32(q)), toByteOffset: at, as: SIMD16<Float>.self)
+                    let wins = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) .== best
+                    to.storeBytes(of: left.replacing(with: 0, where: .!wins), toByteOffset: at, as: SIMD16<Float>.self)
+                    left = left.replacing(with: 0, where: wins)
                 }
             }
         }
