@@ -23,7 +23,11 @@ rm -rf "$data/cache"
 PATCHTRAIN_CACHE="$data/cache" "$bin/patchtrain-bench" patches --data "$data/synth20" --patch 128 --count 1000 --depth 2
 
 echo "== conv: 3x3x3 convolution passes beside sgemm 2048^2 (same process, back to back)"
-"$bin/patchtrain-bench" conv
+"$bin/patchtrain-bench" conv --cases 16:16:128x128x128,64:64:32x32x32,16:16:240x240x160,32:16:240x240x160
+
+echo "== profile: where a training step's time goes, every operation, 128^3 and the whole 240x240x160 volume"
+"$bin/patchtrain-bench" profile --data "$data/synth20" --patch 128x128x128 --steps 2 --warmup 1
+"$bin/patchtrain-bench" profile --data "$data/synth20" --patch 240x240x160 --steps 2 --warmup 1
 
 echo "== block: one conv block (Conv-BN-ReLU x2, 16 channels, 128^3) forward + backward; PyTorch fp32 right after"
 "$bin/patchtrain-bench" block

@@ -18,6 +18,10 @@ public struct Convolution3D: Sendable {
                         output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         checkSources(sources)
         checkTensor(output, channels: plan.outputChannels)
+        if takesSingleChannelPath {
+            forwardSingleChannel(source: sources[0], weights: weights, bias: bias, output: output, workspace: workspace)
+            return
+        }
         if plan.forwardStacksYTaps {
             forwardStackingYTaps(sources: sources, weights: weights, bias: bias, output: output, workspace: workspace)
             return
@@ -107,6 +111,11 @@ public struct Convolution3D: Sendable {
                                 workspace: UnsafeMutableRawPointer) {
         checkSources(sources)
         checkTensor(outputGradient, channels: plan.outputChannels)
+        if takesSingleChannelPath {
+            backwardWeightsSingleChannel(source: sources[0], outputGradient: outputGradient, weightGradient: weightGradient,
+                                         biasGradient: biasGradient, workspace: workspace)
+            return
+        }
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let ez = plan.extent.z, p = ez + 2
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)

@@ -72,4 +72,42 @@ import Testing
                                         bias: bias, outputChannels: cout)
         #expect(worstError(out.values, want, atol: 1e-4, rtol: 1e-5) <= 1)
     }
+
+    /// The first block's convolution (one input channel, 16 out), which takes direct vector loops: forward and
+    /// weight gradient against the loop nests, batch 2, split over three workers.
+    @Test func singleInputChannelMatchesDirectConvolutionAndItsWeightGradient() {
+        let extent = Extent3(3, 4, 7), cout = 16, batch = 2, voxels = batch * extent.volume
+        let plan = ConvolutionPlan(batch: batch, extent: extent, inputChannels: 1, outputChannels: cout, workers: 3)
+        let conv = Convolution3D(plan: plan)
+        #expect(conv.takesSingleChannelPath)
+        var r = TestRandom(seed: 1)
+        let weights = r.array(27 * cout, -0.5, 0.5), bias = r.array(cout)
+        let x = OwnedTensor(batch: batch, extent: extent, channels: 1, element: .float16, values: r.array(voxels, -2, 2))
+        let y = OwnedTensor(batch: batch, extent: extent, channels: cout, element: .float32)
+        let ws = Workspace(floats: plan.workspaceFloats)
+        conv.forward(sources: [ActivationSource(x.view)], weights: weights, bias: bias, output: y.view, workspace: ws.pointer)
+        let input = x.values.map(Double.init)
+        let want = referenceConvolution(input, batch: batch, extent: extent, inputChannels: 1, weights: weights, bias: bias,
+                                        outputChannels: cout)
+        #expect(worstError(y.values, want, atol: 1e-5, rtol: 1e-5) <= 1)
+
+        let upstream = r.array(voxels * cout)
+        let dy = OwnedTensor(batch: batch, extent: extent, channels: cout, element: .float32, values: upstream)
+        var dw = [Float](repeating: 1, count: 27 * cout), db = [Float](repeating: 1, count: cout)
+        conv.backwardWeights(sources: [ActivationSource(x.view)], outputGradient: dy.view, weightGradient: &dw,
+                             biasGradient: &db, workspace: ws.pointer)
+        var wantW = [Double](repeating: 1, count: 27 * cout), wantB = [Double](repeating: 1, count: cout)
+        for n in 0..<batch { for vx in 0..<extent.x { for vy in 0..<extent.y { for vz in 0..<extent.z { for co in 0..<cout {
+            let g = Double(upstream[index(n, vx, vy, vz, co, extent: extent, channels: cout)])
+            wantB[co] += g
+            for t in 0..<27 {
+                let xs = vx + t / 9 - 1, ys = vy + (t / 3) % 3 - 1, zs = vz + t % 3 - 1
+                guard xs >= 0, xs < extent.x, ys >= 0, ys < extent.y, zs >= 0, zs < extent.z else { continue }
+                wantW[t * cout + co] += input[index(n, xs, ys, zs, 0, extent: extent, channels: 1)] * g
+            }
+        } } } } }
+        // Added onto what the accumulators held (1 each), as micro-batches accumulate.
+        #expect(worstError(dw, wantW, atol: 1e-4, rtol: 1e-5) <= 1)
+        #expect(worstError(db, wantB, atol: 1e-4, rtol: 1e-5) <= 1)
+    }
 }
