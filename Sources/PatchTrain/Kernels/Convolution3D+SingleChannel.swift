@@ -20,14 +20,20 @@ extension Convolution3D {
                 gatherPlaneNeighbourhoods([source], direction: 1, firstRow: row, rowCount: 1, into: neighbours)
                 for j in 0..<groups {
                     let start = UnsafeRawPointer(bias + 16 * j).loadUnaligned(as: SIMD16<Float>.self)
+                    let group = w + 64 * j
                     for z in 0..<ez {
+                        let window = neighbours + 9 &* z
                         var sum = start
-                        for t in 0..<ConvolutionPlan.taps {
-                            let plane = t / 3, kz = t % 3
-                            sum += neighbours[(z + kz) * 9 + plane]
-                                * w.loadUnaligned(fromByteOffset: 4 * (t * cout + 16 * j), as: SIMD16<Float>.self)
+                        // Tap (plane, kz) reads padded voxel z + kz; its weights sit at tap·cout (wrapping
+                        // arithmetic and fused multiply-adds: the checked index arithmetic was half the loop).
+                        for plane in 0..<9 {
+                            for kz in 0..<3 {
+                                sum = sum.addingProduct(window[9 &* kz &+ plane],
+                                                        group.loadUnaligned(fromByteOffset: 4 &* ((3 &* plane &+ kz) &* cout),
+                                                                            as: SIMD16<Float>.self))
+                            }
                         }
-                        out.storeBytes(of: sum, toByteOffset: 4 * (z * cout + 16 * j), as: SIMD16<Float>.self)
+                        out.storeBytes(of: sum, toByteOffset: 4 &* (z &* cout &+ 16 &* j), as: SIMD16<Float>.self)
                     }
                 }
                 store(tile, channels: cout, firstRow: row, rowCount: 1, into: [output], accumulate: false)
@@ -51,15 +57,19 @@ extension Convolution3D {
                 gatherPlaneNeighbourhoods([source], direction: 1, firstRow: row, rowCount: 1, into: neighbours)
                 outputGradient.read(at: row * ez * cout, count: ez * cout, into: dy)
                 for j in 0..<groups {
-                    for t in 0..<taps {
-                        let plane = t / 3, kz = t % 3, at = 4 * (t * cout + 16 * j)
-                        var sum = SIMD16<Float>.zero
-                        for z in 0..<ez {
-                            sum += neighbours[(z + kz) * 9 + plane]
-                                * gradient.loadUnaligned(fromByteOffset: 4 * (z * cout + 16 * j), as: SIMD16<Float>.self)
+                    for plane in 0..<9 {
+                        for kz in 0..<3 {
+                            let at = 4 &* ((3 &* plane &+ kz) &* cout &+ 16 &* j)
+                            var sum = SIMD16<Float>.zero
+                            var window = neighbours + (9 &* kz &+ plane), dz = gradient + 64 &* j
+                            for _ in 0..<ez {
+                                sum = sum.addingProduct(window.pointee, dz.loadUnaligned(as: SIMD16<Float>.self))
+                                window += 9
+                                dz += 4 &* cout
+                            }
+                            totals.storeBytes(of: totals.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) + sum,
+                                              toByteOffset: at, as: SIMD16<Float>.self)
                         }
-                        totals.storeBytes(of: totals.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) + sum,
-                                          toByteOffset: at, as: SIMD16<Float>.self)
                     }
                     var bias = SIMD16<Float>.zero
                     for z in 0..<ez { bias += gradient.loadUnaligned(fromByteOffset: 4 * (z * cout + 16 * j), as: SIMD16<Float>.self) }

@@ -170,6 +170,10 @@ public struct ActivationSource: @unchecked Sendable {
                         UnsafeMutableRawPointer(destination + i * destinationStride)
                             .storeBytes(of: SIMD16<Float>(half), as: SIMD16<Float>.self)
                     }
+                } else if c == 1 {
+                    // The image into the first convolution: one element per voxel, no call per voxel.
+                    let halves = from.assumingMemoryBound(to: Float16.self)
+                    for i in 0..<voxelCount { destination[i &* destinationStride] = Float(halves[i]) }
                 } else {
                     let halves = from.assumingMemoryBound(to: Float16.self)
                     for i in 0..<voxelCount {
