@@ -183,8 +183,9 @@ public final class Trainer {
             try dataParallel.combine(parameters, lossSum: total, microBatches: stage.accumulationSteps)
         }
         guard loss.isFinite else { throw diverged("the loss is \(loss)") }
-        // Adam reads the gradient and the three fp32 arrays it updates and writes them back; the check reads the weights.
-        let nonFinite = StepProfile.measure(profile, "adam", .optimizer, bytes: 8 * parameterBytes) {
+        // Adam reads the gradient, reads and writes the weights and both moments, and zeroes the gradient; the check
+        // reads the weights again.
+        let nonFinite = StepProfile.measure(profile, "adam", .optimizer, bytes: 9 * parameterBytes) {
             optimizer.update(parameters, accumulationSteps: stage.accumulationSteps * dataParallel.communicator.size,
                              learningRate: schedule.nextRate)
             return (0..<parameters.floatCount).first { !parameters.values[$0].isFinite }
