@@ -104,21 +104,21 @@ public struct SoftmaxLoss: Sendable {
             forEachChunk { first, count in
                 logits.read(at: first * classes, count: count * classes, into: values)
                 softmax(values, count: count)
+                // [Σ p per class | Σ p at the label | voxels per label]
                 partial.initialize(repeating: 0)
-                let sums = partial.baseAddress!, hits = sums + classes, labelled = hits + classes
                 var chunkCrossEntropy = 0.0
                 for v in 0..<count {
                     let label = Int(labels[first + v]), p = values + v * classes
                     precondition(label < classes, "label \(label) ≥ classes \(classes)")
-                    for k in 0..<classes { sums[k] += p[k] }
-                    hits[label] += p[label]
-                    labelled[label] += 1
+                    for k in 0..<classes { partial[k] += p[k] }
+                    partial[classes + label] += p[label]
+                    partial[2 * classes + label] += 1
                     if needsLog { chunkCrossEntropy -= Double(log(max(p[label], .leastNormalMagnitude))) }
                 }
                 for k in 0..<classes {
-                    predicted[k] += Double(sums[k])
-                    intersection[k] += Double(hits[k])
-                    truth[k] += Double(labelled[k])
+                    predicted[k] += Double(partial[k])
+                    intersection[k] += Double(partial[classes + k])
+                    truth[k] += Double(partial[2 * classes + k])
                 }
                 crossEntropy += chunkCrossEntropy
             }
