@@ -68,24 +68,32 @@ struct MaxPool3D: Sendable {
             if c % 16 == 0 {
                 Self.routeToMaxima(rowsIn, rowLength: zIn, channels: c, gradients: rowOut, into: gradientsIn)
             } else {
-                gradientsIn.update(repeating: 0, count: 4 * zIn * c)
-            }
-            for zo in 0..<zOut where c % 16 != 0 {
-                for k in 0..<c {
-                    var best = -Float.infinity, winner = 0
-                    for r in 0..<4 {
-                        for dz in 0..<2 {
-                            let at = (r * zIn + 2 * zo + dz) * c + k
-                            if rowsIn[at] > best { best = rowsIn[at]; winner = at }
-                        }
-                    }
-                    gradientsIn[winner] = rowOut[zo * c + k]
-                }
+                routeToMaximaOneByOne(rowsIn, gradients: rowOut, into: gradientsIn)
             }
             for r in 0..<4 {
                 let xi = 2 * x + r / 2, yi = 2 * y + r % 2
                 let offset = ((sample * ex.x + xi) * ey + yi) * zIn * c
                 inputGradient.store(gradientsIn + r * zIn * c, at: offset, count: zIn * c, accumulate: accumulate)
+            }
+        }
+    }
+
+    /// The scalar routing for channel counts that are not a multiple of 16: the rows are cleared, then each window's
+    /// first maximum gets its gradient.
+    private func routeToMaximaOneByOne(_ rows: UnsafePointer<Float>, gradients: UnsafePointer<Float>,
+                                       into out: UnsafeMutablePointer<Float>) {
+        let c = channels, zIn = inputExtent.z
+        out.update(repeating: 0, count: 4 * zIn * c)
+        for zo in 0..<outputExtent.z {
+            for k in 0..<c {
+                var best = -Float.infinity, winner = 0
+                for r in 0..<4 {
+                    for dz in 0..<2 {
+                        let at = (r * zIn + 2 * zo + dz) * c + k
+                        if rows[at] > best { best = rows[at]; winner = at }
+                    }
+                }
+                out[winner] = gradients[zo * c + k]
             }
         }
     }
@@ -123,18 +131,27 @@ struct MaxPool3D: Sendable {
         ((q / 2) * rowLength + 2 * zo + q % 2) * channels
     }
 
-    /// Each window's maximum per channel (a NaN never wins, as in the scalar loop).
+    /// Channels `16·j ..< 16·j + 16` of window `zo`'s maximum: the first position, replaced by each later one that is
+    /// greater (so a NaN never wins, as in the scalar loop, and ties keep the earliest).
+    @inline(__always)
+    private static func windowMaximum(_ from: UnsafeRawPointer, zo: Int, group j: Int, rowLength: Int,
+                                      channels: Int) -> SIMD16<Float> {
+        var best = from.loadUnaligned(fromByteOffset: 4 * (windowOffset(0, zo: zo, rowLength: rowLength, channels: channels) + 16 * j),
+                                      as: SIMD16<Float>.self)
+        for q in 1..<8 {
+            let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
+            let p = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
+            best = best.replacing(with: p, where: p .> best)
+        }
+        return best
+    }
+
+    /// Each window's maximum per channel.
     static func windowMaxima(_ rows: UnsafePointer<Float>, rowLength: Int, channels: Int, into out: UnsafeMutablePointer<Float>) {
         let from = UnsafeRawPointer(rows), to = UnsafeMutableRawPointer(out)
         for zo in 0..<(rowLength / 2) {
             for j in 0..<(channels / 16) {
-                var best = from.loadUnaligned(fromByteOffset: 4 * (windowOffset(0, zo: zo, rowLength: rowLength, channels: channels) + 16 * j),
-                                              as: SIMD16<Float>.self)
-                for q in 1..<8 {
-                    let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
-                    let p = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
-                    best = best.replacing(with: p, where: p .> best)
-                }
+                let best = windowMaximum(from, zo: zo, group: j, rowLength: rowLength, channels: channels)
                 to.storeBytes(of: best, toByteOffset: 4 * (zo * channels + 16 * j), as: SIMD16<Float>.self)
             }
         }
@@ -147,13 +164,7 @@ struct MaxPool3D: Sendable {
         let from = UnsafeRawPointer(rows), to = UnsafeMutableRawPointer(out), g = UnsafeRawPointer(gradients)
         for zo in 0..<(rowLength / 2) {
             for j in 0..<(channels / 16) {
-                var best = from.loadUnaligned(fromByteOffset: 4 * (windowOffset(0, zo: zo, rowLength: rowLength, channels: channels) + 16 * j),
-                                              as: SIMD16<Float>.self)
-                for q in 1..<8 {
-                    let at = 4 * (windowOffset(q, zo: zo, rowLength: rowLength, channels: channels) + 16 * j)
-                    let p = from.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self)
-                    best = best.replacing(with: p, where: p .> best)
-                }
+                let best = windowMaximum(from, zo: zo, group: j, rowLength: rowLength, channels: channels)
                 // The first position equal to the maximum takes the gradient; `left` is zero once it has.
                 var left = g.loadUnaligned(fromByteOffset: 4 * (zo * channels + 16 * j), as: SIMD16<Float>.self)
                 for q in 0..<8 {
