@@ -8,7 +8,7 @@
 /// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), so the workspace is a
 /// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
 ///
-/// Layers whose one-row GEMM is within OpenBLAS's unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles
+/// Where OpenBLAS has small-matrix kernels (`unpackedSmallGemms`), layers whose one-row GEMM is within its unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles
 /// of one row; their forward and input-gradient passes, and those of layers whose row GEMM splits into a few
 /// unpacked pieces of at least `minimumStackedGemmRows` voxels (16→16 at z = 160), stack the y taps too
 /// (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see `Convolution3D+StackedYTaps.swift`).
@@ -35,6 +35,10 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Padded voxels per GEMM in the y-stacked passes: a whole padded z-row, or the even pieces of it that keep each
     /// GEMM within `unpackedGemmMacs` (16→16 at z = 160 would miss the bound by 12% with the whole row).
     public let stackedGemmRows: Int
+    /// Whether OpenBLAS multiplies GEMMs within `unpackedGemmMacs` without packing them (`BLASCoreType
+    /// .runsSmallGemmsUnpacked`). Only then do one-row tiles and the y-stacked passes pay: with the packed path they
+    /// ran 10–30% slower than large 9-tap tiles on an AMD EPYC (Zen 3; 32→32 at 64³, 32→16 at 240×240×160).
+    public let unpackedSmallGemms: Bool
 
     /// 512 Ki floats (2 MiB) of im2col per tile and worker: large enough that sgemm runs near its peak (thousands
     /// of voxels per GEMM for every layer of the default U-Net), small enough to stay near the cache.
@@ -54,12 +58,14 @@ public struct ConvolutionPlan: Sendable, Hashable {
     public static let planeTaps = 9
 
     public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
-                tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2) {
+                tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
+                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked) {
         precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
         self.batch = batch
         self.extent = extent
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
+        self.unpackedSmallGemms = unpackedSmallGemms
         let rows = batch * extent.x * extent.y
         self.workers = max(1, min(workers, rows))
         // Where one padded z-row's GEMM is within OpenBLAS's small-matrix bound, tiles are cut to that bound:
@@ -67,14 +73,14 @@ public struct ConvolutionPlan: Sendable, Hashable {
         // gather and the multiply. Larger layers keep large tiles, where packing pays for itself.
         let padded = extent.z + 2
         let rowMacs = padded * Self.taps * inputChannels * outputChannels
-        let unpackedRows = rowMacs <= Self.unpackedGemmMacs ? Self.unpackedGemmMacs / rowMacs : rows
+        let unpackedRows = unpackedSmallGemms && rowMacs <= Self.unpackedGemmMacs ? Self.unpackedGemmMacs / rowMacs : rows
         func rowsPerTile(width: Int) -> Int {
             min(rows, unpackedRows, max(1, tileFloats / (padded * width)))
         }
         inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
         let pieces = (rowMacs + Self.unpackedGemmMacs - 1) / Self.unpackedGemmMacs
         stackedGemmRows = (padded + pieces - 1) / pieces
-        let stacks = stackedGemmRows >= min(padded, Self.minimumStackedGemmRows)
+        let stacks = unpackedSmallGemms && stackedGemmRows >= min(padded, Self.minimumStackedGemmRows)
         forwardStacksYTaps = stacks && padded * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
         inputGradientStacksYTaps = stacks && padded * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
         gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
@@ -126,8 +132,10 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     /// Bytes of fp32 workspace a 3×3×3 convolution of these shapes needs (forward and backward).
     public static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
-                                      tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2) -> Int {
+                                      tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
+                                      unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked) -> Int {
         ConvolutionPlan(batch: batch, extent: extent, inputChannels: inputChannels, outputChannels: outputChannels,
-                        tileFloats: tileFloats, workers: workers).workspaceFloats * MemoryLayout<Float>.size
+                        tileFloats: tileFloats, workers: workers, unpackedSmallGemms: unpackedSmallGemms)
+            .workspaceFloats * MemoryLayout<Float>.size
     }
 }

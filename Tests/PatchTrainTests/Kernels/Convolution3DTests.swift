@@ -20,9 +20,11 @@ private struct ConvolutionCase {
         shift = r.array(3, -0.5, 0.5)
     }
 
-    func plan(tileFloats: Int = 2 * 7 * 9 * 5, workers: Int = 2) -> ConvolutionPlan {
+    /// With `unpackedSmallGemms` (the default here, whatever this machine's OpenBLAS has) the small default tiles
+    /// take the y-stacked passes; `tileFloats: 1` or `unpackedSmallGemms: false` take the 9-tap tiles.
+    func plan(tileFloats: Int = 2 * 7 * 9 * 5, workers: Int = 2, unpackedSmallGemms: Bool = true) -> ConvolutionPlan {
         ConvolutionPlan(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout, tileFloats: tileFloats,
-                        workers: workers)
+                        workers: workers, unpackedSmallGemms: unpackedSmallGemms)
     }
 
     /// The logical input (after the second source's transform), from the values as stored.
@@ -195,10 +197,17 @@ private struct ConvolutionCase {
     }
 
     @Test func workspaceIsBoundedByTheTileBudget() {
-        let plan = ConvolutionPlan(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16, outputChannels: 16)
+        let plan = ConvolutionPlan(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16, outputChannels: 16,
+                                   unpackedSmallGemms: true)
         // One padded row of a 16-channel layer is within OpenBLAS's unpacked GEMM bound: tiles of one row.
-        #expect(plan.inputRowsPerTile == 1)
-        let deep = ConvolutionPlan(batch: 1, extent: Extent3(32, 32, 32), inputChannels: 64, outputChannels: 64)
+        #expect(plan.inputRowsPerTile == 1 && plan.forwardStacksYTaps)
+        // Without small-matrix kernels the same layer takes tiles as large as the budget allows, unstacked.
+        let packed = ConvolutionPlan(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16, outputChannels: 16,
+                                     unpackedSmallGemms: false)
+        #expect(packed.inputRowsPerTile == (1 << 19) / (130 * 9 * 16))
+        #expect(!packed.forwardStacksYTaps && !packed.inputGradientStacksYTaps)
+        let deep = ConvolutionPlan(batch: 1, extent: Extent3(32, 32, 32), inputChannels: 64, outputChannels: 64,
+                                   unpackedSmallGemms: true)
         #expect(deep.inputRowsPerTile == (1 << 19) / (34 * 9 * 64))
         #expect(ConvolutionPlan.workspaceBytes(batch: 1, extent: Extent3(128, 128, 128), inputChannels: 16,
                                                outputChannels: 16) < 8 << 20)

@@ -10,7 +10,9 @@ import Testing
     let storedTolerance = (atol: 1e-4, rtol: 1e-3)
     let accumulatedTolerance = (atol: 1e-4, rtol: 1e-5)
 
-    @Test func convolution3x3x3WithSkipConcatenation() throws {
+    /// Through both tilings: the y-stacked passes (OpenBLAS with small-matrix kernels) and the 9-tap tiles.
+    @Test(arguments: [true, false])
+    func convolution3x3x3WithSkipConcatenation(unpackedSmallGemms: Bool) throws {
         let a = try GoldenFixture.tensor("conv3x3_a", element: .float16)
         let b = try GoldenFixture.tensor("conv3x3_b", element: .float16)
         let dy = try GoldenFixture.tensor("conv3x3_upstream", element: .float16)
@@ -19,7 +21,7 @@ import Testing
                                                    inputChannels: cin, outputChannels: cout)
         let bias = try GoldenFixture.values("conv3x3_bias")
         let plan = ConvolutionPlan(batch: a.view.batch, extent: a.view.extent, inputChannels: cin, outputChannels: cout,
-                                   tileFloats: 3000)
+                                   tileFloats: 3000, unpackedSmallGemms: unpackedSmallGemms)
         let conv = Convolution3D(plan: plan)
         let ws = Workspace(floats: plan.workspaceFloats)
         let y = OwnedTensor(batch: plan.batch, extent: plan.extent, channels: cout, element: .float16)

@@ -21,7 +21,7 @@ import Testing
     /// normalised ReLU, as a block's second convolution reads it.
     @Test func rowsSplitIntoUnpackedPiecesMatchDirectConvolution() {
         let extent = Extent3(2, 3, 160), c = 16, voxels = extent.volume
-        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c, outputChannels: c)
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c, outputChannels: c, unpackedSmallGemms: true)
         #expect(plan.forwardStacksYTaps && plan.inputGradientStacksYTaps && plan.stackedGemmRows == 81)
         var r = TestRandom(seed: 16)
         let weights = r.array(27 * c * c, -0.3, 0.3), bias = r.array(c)
@@ -51,10 +51,14 @@ import Testing
     }
 
     /// A decoder's first convolution at level 0: a plain 16-channel source and a 32-channel skip read through its
-    /// normalised ReLU (two vectors per voxel), both fp16, into 16 channels.
-    @Test func thirtyTwoChannelSourceReadThroughItsTransformMatchesDirectConvolution() {
+    /// normalised ReLU (two vectors per voxel), both fp16, into 16 channels; through the y-stacked pass (as with
+    /// OpenBLAS's small-matrix kernels) and the 9-tap tiles (without them).
+    @Test(arguments: [true, false])
+    func thirtyTwoChannelSourceReadThroughItsTransformMatchesDirectConvolution(unpackedSmallGemms: Bool) {
         let extent = Extent3(3, 4, 6), c1 = 16, c2 = 32, cout = 16, voxels = extent.volume
-        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c1 + c2, outputChannels: cout)
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c1 + c2, outputChannels: cout,
+                                   unpackedSmallGemms: unpackedSmallGemms)
+        #expect(plan.forwardStacksYTaps == unpackedSmallGemms)
         var r = TestRandom(seed: 32)
         let weights = r.array(27 * (c1 + c2) * cout, -0.2, 0.2), bias = r.array(cout)
         let scale = r.array(c2, -1.5, 1.5), shift = r.array(c2, -0.5, 0.5)
