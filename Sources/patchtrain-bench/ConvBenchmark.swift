@@ -4,13 +4,15 @@ import PatchTrain
 /// `patchtrain-bench conv`: GFLOP/s of the 3×3×3 convolution kernels beside plain sgemm 2048², measured back to back
 /// in one process so that the ratio holds even on a busy machine (absolute numbers there are noisy).
 /// Each case is `(input channels, output channels, extent)`.
-func runConvolutionBenchmark(threads: Int = 2, cases: [(Int, Int, Extent3)], rounds: Int = 5) {
+func runConvolutionBenchmark(threads: Int = 2, cases: [(Int, Int, Extent3)], rounds: Int = 5,
+                             tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
     Matrix.setThreads(threads)
     for (inputChannels, channels, extent) in cases {
         // sgemm is measured beside each case, interleaved with the convolution passes over several rounds, and the
         // best of each is kept: on a shared VM a neighbour's burst can slow any single timing by 1.5×, and taking
         // the unperturbed figure of both sides is what makes their ratio repeatable.
-        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: inputChannels, outputChannels: channels)
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: inputChannels, outputChannels: channels,
+                                   tileFloats: tileFloats)
         var sgemm = 0.0
         var result = (forward: 0.0, inputGradient: 0.0, weightGradient: 0.0)
         for _ in 0..<rounds {
@@ -169,10 +171,11 @@ private func measureConvolution(_ plan: ConvolutionPlan) -> (forward: Double, in
 enum ConvolutionBenchmark: Benchmark {
     static let name = "conv"
     static let summary = "Conv3D forward, input-gradient and weight-gradient GFLOP/s beside sgemm 2048²"
-    static let usage = "[--threads 2] [--rounds 5] [--cases 16:16:128x128x128,64:64:32x32x32] (CIN:COUT:XxYxZ)"
+    static let usage = "[--threads 2] [--rounds 5] [--cases 16:16:128x128x128,64:64:32x32x32] (CIN:COUT:XxYxZ) "
+        + "[--tile-floats 524288] (im2col floats per tile and worker)"
 
     static func run(_ options: BenchOptions) throws -> Bool {
-        try options.checkOnly(["threads", "rounds", "cases"])
+        try options.checkOnly(["threads", "rounds", "cases", "tile-floats"])
         let text = options.string("cases", default: "16:16:128x128x128,64:64:32x32x32")
         let cases = try text.split(separator: ",").map { item -> (Int, Int, Extent3) in
             let parts = item.split(separator: ":")
@@ -183,7 +186,8 @@ enum ConvolutionBenchmark: Benchmark {
             return (cin, cout, extent)
         }
         runConvolutionBenchmark(threads: try options.int("threads", default: 2), cases: cases,
-                                rounds: try options.int("rounds", default: 5))
+                                rounds: try options.int("rounds", default: 5),
+                                tileFloats: try options.int("tile-floats", default: ConvolutionPlan.defaultTileFloats))
         return true
     }
 }

@@ -235,21 +235,8 @@ public struct Convolution3D: Sendable {
     /// contiguous share of the rows, with OpenBLAS single-threaded meanwhile. Workers write disjoint rows of the
     /// output and their own slices of the workspace.
     func forEachWorker(_ body: (Int, Int, Int) -> Void) {
-        let workers = plan.workers, rows = plan.rows
-        guard workers > 1 else {
-            body(0, 0, rows)
-            return
-        }
-        withoutActuallyEscaping(body) { escapable in
-            let shared = UncheckedSendableWorkerBody(run: escapable)
-            Matrix.withThreads(1) {
-                DispatchQueue.concurrentPerform(iterations: workers) { w in
-                    shared.run(w, w * rows / workers, (w + 1) * rows / workers)
-                }
-            }
-        }
+        forEachWorkerShare(workers: plan.workers, of: plan.rows, body)
     }
-
 
     /// From the voxel-major product of all three z taps `[padded voxels × 3·channels]` to the channel-last tile
     /// `[voxels × channels]` of the real voxels: voxel z of tile row r sums, for each tap kz, padded voxel
@@ -340,13 +327,4 @@ public enum ConvolutionWeights {
             count = weights.count
         }
     }
-}
-
-/// A closure handed to worker threads that only ever touch disjoint memory (see `Convolution3D.forEachWorker`).
-struct UncheckedSendableClosure: @unchecked Sendable {
-    let run: (Int) -> Void
-}
-
-struct UncheckedSendableWorkerBody: @unchecked Sendable {
-    let run: (Int, Int, Int) -> Void
 }

@@ -3,35 +3,40 @@
 /// The input is usually a fused block's raw output read through its normalised ReLU: the pool applies the map
 /// while reading, so neither the activation nor an argmax mask is stored. The backward pass re-reads the input
 /// and recomputes which of the 8 voxels won (the first in `[dx][dy][dz]` order on ties, as PyTorch does).
+/// Workers take contiguous shares of the output z-rows, each with its own rows of the workspace.
 struct MaxPool3D: Sendable {
     let batch: Int
     /// The input extent; the output is half of it on each axis.
     let inputExtent: Extent3
     let channels: Int
+    let workers: Int
 
-    init(batch: Int, inputExtent: Extent3, channels: Int) {
+    init(batch: Int, inputExtent: Extent3, channels: Int, workers: Int = 2) {
         precondition(inputExtent.x % 2 == 0 && inputExtent.y % 2 == 0 && inputExtent.z % 2 == 0, "odd pooling input")
         self.batch = batch
         self.inputExtent = inputExtent
         self.channels = channels
+        // Capped by one sample's output rows, not the batch's, so that the workspace does not depend on the batch.
+        self.workers = max(1, min(workers, inputExtent.x * inputExtent.y / 4))
     }
 
     var outputExtent: Extent3 { Extent3(inputExtent.x / 2, inputExtent.y / 2, inputExtent.z / 2) }
 
-    /// Four input z-rows, their gradients, and one output z-row, in fp32.
-    var workspaceFloats: Int { 8 * inputExtent.z * channels + outputExtent.z * channels }
+    /// Per worker four input z-rows, their gradients, and one output z-row, in fp32.
+    var workspaceFloats: Int { workers * workerFloats }
+    private var workerFloats: Int { 8 * inputExtent.z * channels + outputExtent.z * channels }
 
-    static func workspaceBytes(inputExtent: Extent3, channels: Int) -> Int {
-        MaxPool3D(batch: 1, inputExtent: inputExtent, channels: channels).workspaceFloats * 4
+    /// The same for every batch (see `workers`).
+    static func workspaceBytes(inputExtent: Extent3, channels: Int, workers: Int = 2) -> Int {
+        MaxPool3D(batch: 1, inputExtent: inputExtent, channels: channels, workers: workers).workspaceFloats * 4
     }
 
     func forward(source: ActivationSource, output: ActivationTensor, workspace: UnsafeMutableRawPointer) {
         check(source.tensor, inputExtent)
         check(output, outputExtent)
         let c = channels, zIn = inputExtent.z, zOut = outputExtent.z
-        let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
-        let rowsIn = floats, rowOut = floats + 8 * zIn * c
-        forEachOutputRow { sample, x, y, outputOffset in
+        forEachOutputRow(workspace) { sample, x, y, outputOffset, floats in
+            let rowsIn = floats, rowOut = floats + 8 * zIn * c
             readInputRows(source, sample: sample, x: x, y: y, into: rowsIn)
             if c % 16 == 0 {
                 Self.windowMaxima(rowsIn, rowLength: zIn, channels: c, into: rowOut)
@@ -59,10 +64,9 @@ struct MaxPool3D: Sendable {
         check(outputGradient, outputExtent)
         check(inputGradient, inputExtent)
         let c = channels, zIn = inputExtent.z, zOut = outputExtent.z
-        let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
-        let rowsIn = floats, gradientsIn = floats + 4 * zIn * c, rowOut = floats + 8 * zIn * c
         let ex = inputExtent, ey = inputExtent.y
-        forEachOutputRow { sample, x, y, outputOffset in
+        forEachOutputRow(workspace) { sample, x, y, outputOffset, floats in
+            let rowsIn = floats, gradientsIn = floats + 4 * zIn * c, rowOut = floats + 8 * zIn * c
             readInputRows(source, sample: sample, x: x, y: y, into: rowsIn)
             outputGradient.read(at: outputOffset, count: zOut * c, into: rowOut)
             if c % 16 == 0 {
@@ -109,11 +113,17 @@ struct MaxPool3D: Sendable {
         }
     }
 
-    private func forEachOutputRow(_ body: (Int, Int, Int, Int) -> Void) {
+    /// Calls `body(sample, x, y, outputOffset, rows)` for every output z-row, on the workers; `rows` is the
+    /// worker's slice of the workspace.
+    private func forEachOutputRow(_ workspace: UnsafeMutableRawPointer,
+                                  _ body: (Int, Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
         let e = outputExtent
-        for sample in 0..<batch {
-            for x in 0..<e.x {
-                for y in 0..<e.y { body(sample, x, y, ((sample * e.x + x) * e.y + y) * e.z * channels) }
+        let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        forEachWorkerShare(workers: workers, of: batch * e.x * e.y) { worker, first, end in
+            let rows = floats + worker * workerFloats
+            for row in first..<end {
+                let sample = row / (e.x * e.y), x = (row / e.y) % e.x, y = row % e.y
+                body(sample, x, y, row * e.z * channels, rows)
             }
         }
     }

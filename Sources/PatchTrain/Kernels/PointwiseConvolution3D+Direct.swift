@@ -1,7 +1,7 @@
 /// The head's arithmetic without GEMM, for the shape it has: a multiple of 16 input channels and a few classes.
 /// OpenBLAS ran `[voxels × 16]·[16 × 4]` at ~5 GFLOP/s including the read; here every voxel is a handful of 16-lane
-/// multiply-adds on the fp32 tile the caller has read, so what remains is the single-threaded read and write
-/// (measured: backward 518 → ~430 ms at the whole volume; the forward about as before).
+/// multiply-adds on the fp32 tile the caller has read, so what remains is the read and write (measured: backward
+/// 518 → ~430 ms at the whole volume on one thread; the forward about as before).
 extension PointwiseConvolution3D {
     /// Whether the direct loops below apply.
     var isDirect: Bool { inputChannels % 16 == 0 && outputChannels <= 16 }

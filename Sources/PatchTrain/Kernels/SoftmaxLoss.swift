@@ -27,33 +27,38 @@ public enum SegmentationLoss: String, Sendable, Codable, CaseIterable {
 
 /// Softmax over channels fused with the loss: reads logits (the 1×1×1 head's output), integer labels
 /// `(batch, x, y, z)`, and returns the loss while writing `dL/dlogits`. Probabilities are never stored; they are
-/// recomputed in the second pass. Sums over voxels accumulate in fp64.
+/// recomputed in the second pass. Sums over voxels accumulate in fp64. Workers take contiguous shares of the
+/// voxels, each with its own chunks and partial sums (`forEachWorkerShare`); the shares are fixed by the shape, so
+/// the sums' order, and the loss, are the same from run to run.
 public struct SoftmaxLoss: Sendable {
     public let loss: SegmentationLoss
     public let batch: Int
     public let extent: Extent3
     public let classes: Int
     public let smooth: Double
+    public let workers: Int
 
     public static let chunkVoxels = 4096
 
-    public init(loss: SegmentationLoss, batch: Int, extent: Extent3, classes: Int, smooth: Double = 1e-6) {
+    public init(loss: SegmentationLoss, batch: Int, extent: Extent3, classes: Int, smooth: Double = 1e-6,
+                workers: Int = 2) {
         precondition(classes >= 2 && classes <= 256, "classes must fit a uint8 label")
         self.loss = loss
         self.batch = batch
         self.extent = extent
         self.classes = classes
         self.smooth = smooth
+        self.workers = max(1, min(workers, batch * extent.volume))
     }
 
     private var voxels: Int { batch * extent.volume }
     private var chunk: Int { min(Self.chunkVoxels, voxels) }
 
-    /// A chunk of logits and of gradients, fp32.
-    public var workspaceFloats: Int { 2 * chunk * classes }
+    /// Per worker a chunk of logits and of gradients, fp32.
+    public var workspaceFloats: Int { workers * 2 * chunk * classes }
 
-    public static func workspaceBytes(batch: Int, extent: Extent3, classes: Int) -> Int {
-        SoftmaxLoss(loss: .dice, batch: batch, extent: extent, classes: classes).workspaceFloats * 4
+    public static func workspaceBytes(batch: Int, extent: Extent3, classes: Int, workers: Int = 2) -> Int {
+        SoftmaxLoss(loss: .dice, batch: batch, extent: extent, classes: classes, workers: workers).workspaceFloats * 4
     }
 
     /// Probabilities of one chunk, written over the logits: each voxel's logits less their maximum, all of them
@@ -80,8 +85,7 @@ public struct SoftmaxLoss: Sendable {
                               workspace: UnsafeMutableRawPointer) {
         check(logits)
         check(probabilities)
-        let values = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
-        forEachChunk { first, count in
+        forEachChunk(workspace) { _, first, count, values in
             logits.read(at: first * classes, count: count * classes, into: values)
             softmax(values, count: count)
             probabilities.write(values, at: first * classes, count: count * classes)
@@ -92,19 +96,18 @@ public struct SoftmaxLoss: Sendable {
     public func evaluate(logits: ActivationTensor, labels: UnsafePointer<UInt8>, logitGradient: ActivationTensor?,
                          workspace: UnsafeMutableRawPointer) -> Double {
         check(logits)
-        let values = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
-        let gradients = values + chunk * classes
         // Pass 1: per class Σ p·t (intersection), Σ p, Σ t; and Σ −log p[label] for cross-entropy. Each chunk sums
-        // in fp32 (4096 voxels at most), then into the fp64 totals.
-        var intersection = [Double](repeating: 0, count: classes)
-        var predicted = intersection, truth = intersection
-        var crossEntropy = 0.0
+        // in fp32 (4096 voxels at most), then into its worker's fp64 totals
+        // `[Σ p per class | Σ p at the label | voxels per label | cross-entropy]`, added up in worker order.
+        let stride = 3 * classes + 1
+        let totals = UnsafeMutablePointer<Double>.allocate(capacity: workers * stride)
+        defer { totals.deallocate() }
+        totals.initialize(repeating: 0, count: workers * stride)
         let needsLog = loss != .dice
-        withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * classes) { partial in
-            forEachChunk { first, count in
-                logits.read(at: first * classes, count: count * classes, into: values)
-                softmax(values, count: count)
-                // [Σ p per class | Σ p at the label | voxels per label]
+        forEachChunk(workspace) { worker, first, count, values in
+            logits.read(at: first * classes, count: count * classes, into: values)
+            softmax(values, count: count)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * classes) { partial in
                 partial.initialize(repeating: 0)
                 var chunkCrossEntropy = 0.0
                 for v in 0..<count {
@@ -115,13 +118,22 @@ public struct SoftmaxLoss: Sendable {
                     partial[2 * classes + label] += 1
                     if needsLog { chunkCrossEntropy -= Double(log(max(p[label], .leastNormalMagnitude))) }
                 }
-                for k in 0..<classes {
-                    predicted[k] += Double(partial[k])
-                    intersection[k] += Double(partial[classes + k])
-                    truth[k] += Double(partial[2 * classes + k])
-                }
-                crossEntropy += chunkCrossEntropy
+                let total = totals + worker * stride
+                for i in 0..<(3 * classes) { total[i] += Double(partial[i]) }
+                total[3 * classes] += chunkCrossEntropy
             }
+        }
+        var intersection = [Double](repeating: 0, count: classes)
+        var predicted = intersection, truth = intersection
+        var crossEntropy = 0.0
+        for worker in 0..<workers {
+            let total = totals + worker * stride
+            for k in 0..<classes {
+                predicted[k] += total[k]
+                intersection[k] += total[classes + k]
+                truth[k] += total[2 * classes + k]
+            }
+            crossEntropy += total[3 * classes]
         }
         let n = Double(voxels), k = Double(classes)
         let denominators = (0..<classes).map { predicted[$0] + truth[$0] + smooth }
@@ -139,7 +151,8 @@ public struct SoftmaxLoss: Sendable {
         let diceElsewhere = (0..<classes).map { Float((2 * intersection[$0] + smooth)
                                                       / (k * denominators[$0] * denominators[$0])) }
         let perVoxel = Float(1 / n)
-        forEachChunk { first, count in
+        forEachChunk(workspace) { _, first, count, values in
+            let gradients = values + chunk * classes
             logits.read(at: first * classes, count: count * classes, into: values)
             softmax(values, count: count)
             for v in 0..<count {
@@ -163,7 +176,16 @@ public struct SoftmaxLoss: Sendable {
         return value
     }
 
-    private func forEachChunk(_ body: (Int, Int) -> Void) { forEachRun(of: voxels, length: chunk, body) }
+    /// Calls `body(worker, firstVoxel, voxelCount, values)` for every chunk, on the workers; `values` is the worker's
+    /// slice of the workspace, a chunk of logits followed by a chunk of gradients.
+    private func forEachChunk(_ workspace: UnsafeMutableRawPointer,
+                              _ body: (Int, Int, Int, UnsafeMutablePointer<Float>) -> Void) {
+        let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        forEachWorkerShare(workers: workers, of: voxels) { worker, first, end in
+            let values = floats + worker * 2 * chunk * classes
+            forEachRun(of: end - first, length: chunk) { offset, count in body(worker, first + offset, count, values) }
+        }
+    }
 
     private func check(_ t: ActivationTensor) {
         precondition(t.batch == batch && t.extent == extent && t.channels == classes, "loss shape mismatch")

@@ -2,6 +2,8 @@
 ///
 /// Each input voxel v feeds exactly the eight output voxels `2v + (a, b, c)`, so the layer is one GEMM per tile of
 /// input z-rows: `[voxels × Cin] · [Cin × 8·Cout]`, whose result rows are scattered as four output z-row pieces.
+/// Workers take contiguous shares of the rows with their own tiles (`forEachWorkerShare`), so the fp16 reads and
+/// scatters, which cost as much as the GEMM here, run on every core too.
 /// Weights are fp32 `[ci][a][b][c][co]` (`TransposedConvolutionWeights` converts PyTorch's `(ci, co, a, b, c)`).
 struct TransposedConvolution3D: Sendable {
     let batch: Int
@@ -9,14 +11,16 @@ struct TransposedConvolution3D: Sendable {
     let inputChannels: Int
     let outputChannels: Int
     let rowsPerTile: Int
+    let workers: Int
 
     init(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
-                tileFloats: Int = ConvolutionPlan.defaultTileFloats) {
+         tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2) {
         self.batch = batch
         self.inputExtent = inputExtent
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         let rows = batch * inputExtent.x * inputExtent.y
+        self.workers = max(1, min(workers, rows))
         rowsPerTile = min(rows, max(1, tileFloats / (inputExtent.z * (inputChannels + 8 * outputChannels))))
     }
 
@@ -26,13 +30,17 @@ struct TransposedConvolution3D: Sendable {
     /// Floating-point operations of one pass (forward, input gradient or weight gradient).
     var flops: Double { 2 * Double(rows * inputExtent.z) * Double(weightCount) }
 
-    /// An input tile `[voxels × Cin]` and an output-side tile `[voxels × 8·Cout]`, fp32.
-    var workspaceFloats: Int { rowsPerTile * inputExtent.z * (inputChannels + 8 * outputChannels) }
+    /// Per worker an input tile `[voxels × Cin]`, an output-side tile `[voxels × 8·Cout]` and a weight- and
+    /// bias-gradient accumulator, fp32.
+    var workspaceFloats: Int { workers * workerFloats }
+    private var tileFloats: Int { rowsPerTile * inputExtent.z * (inputChannels + 8 * outputChannels) }
+    private var workerFloats: Int { tileFloats + weightCount + outputChannels }
 
     static func workspaceBytes(batch: Int, inputExtent: Extent3, inputChannels: Int, outputChannels: Int,
-                                      tileFloats: Int = ConvolutionPlan.defaultTileFloats) -> Int {
+                               tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2) -> Int {
         TransposedConvolution3D(batch: batch, inputExtent: inputExtent, inputChannels: inputChannels,
-                                outputChannels: outputChannels, tileFloats: tileFloats).workspaceFloats * 4
+                                outputChannels: outputChannels, tileFloats: tileFloats, workers: workers)
+            .workspaceFloats * 4
     }
 
     func forward(source: ActivationSource, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>,
@@ -40,8 +48,7 @@ struct TransposedConvolution3D: Sendable {
         check(source.tensor, inputExtent, inputChannels)
         check(output, outputExtent, outputChannels)
         let wide = 8 * outputChannels
-        let (inputs, expanded) = split(workspace)
-        forEachTile { row, count in
+        forEachTile(workspace) { row, count, inputs, expanded, _ in
             let voxels = count * inputExtent.z
             readTile(source, firstRow: row, rowCount: count, into: inputs)
             Matrix.multiply(m: voxels, n: wide, k: inputChannels, a: inputs, lda: inputChannels,
@@ -58,8 +65,7 @@ struct TransposedConvolution3D: Sendable {
         check(outputGradient, outputExtent, outputChannels)
         check(inputGradient, inputExtent, inputChannels)
         let wide = 8 * outputChannels
-        let (gradients, expanded) = split(workspace)
-        forEachTile { row, count in
+        forEachTile(workspace) { row, count, gradients, expanded, _ in
             let voxels = count * inputExtent.z
             exchange(expanded, firstRow: row, rowCount: count, with: outputGradient, reading: true)
             Matrix.multiply(m: voxels, n: inputChannels, k: wide, a: expanded, lda: wide,
@@ -76,25 +82,44 @@ struct TransposedConvolution3D: Sendable {
         check(source.tensor, inputExtent, inputChannels)
         check(outputGradient, outputExtent, outputChannels)
         let wide = 8 * outputChannels
-        let (inputs, expanded) = split(workspace)
-        forEachTile { row, count in
+        // Each worker sums into its own accumulators (zeroed before its first tile); they are added to the caller's
+        // gradients once at the end.
+        forEachTile(workspace, zeroingAccumulators: true) { row, count, inputs, expanded, accumulator in
             let voxels = count * inputExtent.z
             readTile(source, firstRow: row, rowCount: count, into: inputs)
             exchange(expanded, firstRow: row, rowCount: count, with: outputGradient, reading: true)
             Matrix.multiply(m: inputChannels, n: wide, k: voxels, a: inputs, lda: inputChannels, transposeA: true,
-                            b: expanded, ldb: wide, c: weightGradient, ldc: wide, beta: 1)
-            ChannelVectors.sums(expanded, rows: 8 * voxels, channels: outputChannels) { o, sum in biasGradient[o] += sum }
+                            b: expanded, ldb: wide, c: accumulator, ldc: wide, beta: 1)
+            let biasSums = accumulator + weightCount
+            ChannelVectors.sums(expanded, rows: 8 * voxels, channels: outputChannels) { o, sum in biasSums[o] += sum }
+        }
+        let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
+        for worker in 0..<workers {
+            let accumulator = floats + worker * workerFloats + tileFloats
+            for i in 0..<weightCount { weightGradient[i] += accumulator[i] }
+            for o in 0..<outputChannels { biasGradient[o] += accumulator[weightCount + o] }
         }
     }
 
     // MARK: - Tiles
 
-    private func split(_ workspace: UnsafeMutableRawPointer) -> (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) {
+    /// Calls `body(firstRow, rowCount, inputSide, outputSide, accumulator)` for every tile, on the workers, each with
+    /// its slice of the workspace: the `[voxels × Cin]` and `[voxels × 8·Cout]` tiles and a weight- and bias-gradient
+    /// accumulator (`weightCount + outputChannels` floats, zeroed if asked) that lasts across its tiles.
+    private func forEachTile(_ workspace: UnsafeMutableRawPointer, zeroingAccumulators: Bool = false,
+                             _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                      UnsafeMutablePointer<Float>) -> Void) {
         let floats = workspace.bindMemory(to: Float.self, capacity: workspaceFloats)
-        return (floats, floats + rowsPerTile * inputExtent.z * inputChannels)
+        forEachWorkerShare(workers: workers, of: rows) { worker, first, end in
+            let inputSide = floats + worker * workerFloats
+            let outputSide = inputSide + rowsPerTile * inputExtent.z * inputChannels
+            let accumulator = inputSide + tileFloats
+            if zeroingAccumulators { accumulator.update(repeating: 0, count: weightCount + outputChannels) }
+            forEachRun(of: end - first, length: rowsPerTile) { offset, count in
+                body(first + offset, count, inputSide, outputSide, accumulator)
+            }
+        }
     }
-
-    private func forEachTile(_ body: (Int, Int) -> Void) { forEachRun(of: rows, length: rowsPerTile, body) }
 
     private func readTile(_ source: ActivationSource, firstRow: Int, rowCount: Int, into tile: UnsafeMutablePointer<Float>) {
         let perSample = inputExtent.x * inputExtent.y
