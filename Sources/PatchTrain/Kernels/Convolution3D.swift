@@ -27,6 +27,11 @@ public struct Convolution3D: Sendable {
             return
         }
         let cin = plan.inputChannels, cout = plan.outputChannels
+        if plan.zWinograd {
+            winogradPass(sources, direction: 1, weights: weights, mirrored: false, gathered: cin, produced: cout,
+                         bias: bias, into: [output], accumulate: false, workspace: workspace)
+            return
+        }
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // The in-plane weights of the three z taps side by side: stacked[kx·3+ky][ci][kz][co], [9·cin × 3·cout].
         let stacked = floats
@@ -57,6 +62,12 @@ public struct Convolution3D: Sendable {
             return
         }
         let cin = plan.inputChannels, cout = plan.outputChannels
+        if plan.zWinograd {
+            winogradPass([ActivationSource(outputGradient)], direction: -1, weights: weights, mirrored: true,
+                         gathered: cout, produced: cin, bias: nil, into: inputGradients, accumulate: accumulate,
+                         workspace: workspace)
+            return
+        }
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // dX[u, ci] = Σ_t Σ_co dY[u − d(t), co] · W[t, ci, co]: an im2col of dY with mirrored offsets against the
         // weights rearranged as [kx·3+ky][co][kz][ci], i.e. [9·cout × 3·cin].

@@ -39,6 +39,12 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// .runsSmallGemmsUnpacked`). Only then do one-row tiles and the y-stacked passes pay: with the packed path they
     /// ran 10–30% slower than large 9-tap tiles on an AMD EPYC (Zen 3; 32→32 at 64³, 32→16 at 240×240×160).
     public let unpackedSmallGemms: Bool
+    /// Whether the forward and input-gradient passes that do not stack the y taps compute the z taps with Winograd
+    /// F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed inputs, two thirds of
+    /// the multiply-adds. Needs an even z.
+    public let zWinograd: Bool
+    /// Floats of im2col per tile and worker the tiles are cut to.
+    public let tileFloats: Int
 
     /// 512 Ki floats (2 MiB) of im2col per tile and worker: large enough that sgemm runs near its peak (thousands
     /// of voxels per GEMM for every layer of the default U-Net), small enough to stay near the cache.
@@ -59,7 +65,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
-                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked) {
+                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked, winograd: Bool = true) {
         precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
         self.batch = batch
         self.extent = extent
@@ -84,6 +90,14 @@ public struct ConvolutionPlan: Sendable, Hashable {
         forwardStacksYTaps = stacks && padded * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
         inputGradientStacksYTaps = stacks && padded * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
         gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
+        zWinograd = winograd && extent.z % 2 == 0
+        self.tileFloats = tileFloats
+    }
+
+    /// z-rows per tile of a Winograd pass gathering `gathered` channels: its four transformed inputs
+    /// (`[rows · z/2 × 9·gathered]` each, twice the 9-tap im2col in all) within `tileFloats`.
+    func winogradRowsPerTile(gathered: Int) -> Int {
+        min(rows, max(1, tileFloats / (2 * extent.z * Self.planeTaps * gathered)))
     }
 
     /// Number of z-rows, `batch · x · y`.
@@ -109,6 +123,14 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Stacked weights; per worker the im2col tile of the `gathered` tensor, the GEMM's product for all three z taps
     /// and the channel-last tile of the `produced` one.
     private func dataPassWorkspaceFloats(stacksYTaps: Bool, rowsPerTile: Int, gathered: Int, produced: Int) -> Int {
+        if zWinograd && !stacksYTaps {
+            // The four transformed weight matrices; per worker one row's 9-tap im2col, the tile's four transformed
+            // inputs and four products, and the channel-last output tile.
+            let r = winogradRowsPerTile(gathered: gathered), z = extent.z
+            let width = Self.planeTaps * gathered
+            return 4 * width * produced
+                + workers * ((z + 2) * width + 2 * r * z * width + 2 * r * z * produced + r * z * produced)
+        }
         if stacksYTaps {
             // Per worker one row's 3-tap im2col, its product for all nine (y, z) taps and three accumulating rows.
             let p = extent.z + 2

@@ -30,3 +30,15 @@ func concatenateChannels(_ a: [Double], _ ca: Int, _ b: [Double], _ cb: Int, vox
     }
     return out
 }
+
+/// The weights of dX as the direct convolution of dY: mirrored in space and transposed in channels,
+/// `W′[k][co][ci] = W[2 − k][ci][co]` per axis.
+func mirroredWeights(_ w: [Float], cin: Int, cout: Int) -> [Float] {
+    var out = [Float](repeating: 0, count: w.count)
+    for t in 0..<27 {
+        let kx = t / 9, ky = (t / 3) % 3, kz = t % 3
+        let from = ((2 - kx) * 3 + 2 - ky) * 3 + 2 - kz
+        for ci in 0..<cin { for co in 0..<cout { out[(t * cout + co) * cin + ci] = w[(from * cin + ci) * cout + co] } }
+    }
+    return out
+}

@@ -4,18 +4,6 @@ import Testing
 /// The 3×3×3 kernels at the channel counts and row lengths of the default U-Net's level 0 (fp16 storage, sixteen
 /// channels per vector), against the fp64 loop nest.
 @Suite(.kernelExclusive) struct WideChannelConvolutionTests {
-    /// dX as the direct convolution of dY with the weights mirrored in space and transposed in channels:
-    /// `W′[k][co][ci] = W[2 − k][ci][co]` per axis.
-    private func mirrored(_ w: [Float], cin: Int, cout: Int) -> [Float] {
-        var out = [Float](repeating: 0, count: w.count)
-        for t in 0..<27 {
-            let kx = t / 9, ky = (t / 3) % 3, kz = t % 3
-            let from = ((2 - kx) * 3 + 2 - ky) * 3 + 2 - kz
-            for ci in 0..<cin { for co in 0..<cout { out[(t * cout + co) * cin + ci] = w[(from * cin + ci) * cout + co] } }
-        }
-        return out
-    }
-
     /// 16→16 with z = 160: a padded row's GEMM (162 · 48 · 144 multiply-adds) is above OpenBLAS's unpacked bound,
     /// so the y-stacked passes multiply each row in two pieces of 81 voxels. The input is read through a
     /// normalised ReLU, as a block's second convolution reads it.
@@ -45,7 +33,7 @@ import Testing
         let dx = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float32)
         conv.backwardInput(outputGradient: dy.view, weights: weights, inputGradients: [dx.view], workspace: ws.pointer)
         let wantGradient = referenceConvolution(dy.values.map(Double.init), batch: 1, extent: extent, inputChannels: c,
-                                                weights: mirrored(weights, cin: c, cout: c),
+                                                weights: mirroredWeights(weights, cin: c, cout: c),
                                                 bias: [Float](repeating: 0, count: c), outputChannels: c)
         #expect(worstError(dx.values, wantGradient, atol: 1e-4, rtol: 1e-5) <= 1)
     }

@@ -1,0 +1,82 @@
+import Testing
+@testable import PatchTrain
+
+/// The forward and input-gradient passes through Winograd F(2,3) along z (`ConvolutionPlan.zWinograd`), in 9-tap
+/// tiles, against the fp64 loop nest: their error must stay within the same tolerances as the direct passes'.
+@Suite(.kernelExclusive) struct WinogradConvolutionTests {
+    /// Two sources (2 + 3 channels, the second read through a normalised ReLU), batch 2, an even z with padding at
+    /// every edge, and tiles of two rows (many tiles, workers splitting them): the scalar transforms.
+    @Test func twoSourcesInSmallTilesMatchDirectConvolution() {
+        let extent = Extent3(3, 4, 6), batch = 2, c1 = 2, c2 = 3, cout = 4, cin = c1 + c2
+        let voxels = batch * extent.volume
+        let plan = ConvolutionPlan(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout,
+                                   tileFloats: 2 * 2 * 6 * 9 * 5, unpackedSmallGemms: false)
+        #expect(plan.zWinograd && !plan.forwardStacksYTaps && plan.winogradRowsPerTile(gathered: cin) == 2)
+        var r = TestRandom(seed: 61)
+        let weights = r.array(27 * cin * cout, -0.5, 0.5), bias = r.array(cout)
+        let scale = r.array(c2, -1.5, 1.5), shift = r.array(c2, -0.5, 0.5)
+        let a = OwnedTensor(batch: batch, extent: extent, channels: c1, element: .float32, values: r.array(voxels * c1, -2, 2))
+        let b = OwnedTensor(batch: batch, extent: extent, channels: c2, element: .float32, values: r.array(voxels * c2, -2, 2))
+        let y = OwnedTensor(batch: batch, extent: extent, channels: cout, element: .float32)
+        let ws = Workspace(floats: plan.workspaceFloats)
+        let conv = Convolution3D(plan: plan)
+        withTransform(scale: scale, shift: shift, sampleStride: 0) { t in
+            conv.forward(sources: [ActivationSource(a.view), ActivationSource(b.view, transform: t)], weights: weights,
+                         bias: bias, output: y.view, workspace: ws.pointer)
+        }
+        let skip = b.values.enumerated().map { i, v in max(0, Double(v) * Double(scale[i % c2]) + Double(shift[i % c2])) }
+        let input = concatenateChannels(a.values.map(Double.init), c1, skip, c2, voxels: voxels)
+        let want = referenceConvolution(input, batch: batch, extent: extent, inputChannels: cin, weights: weights,
+                                        bias: bias, outputChannels: cout)
+        // fp32 sums of at most 27·5 = 135 products of size ≤ 3, as the direct passes' test.
+        #expect(worstError(y.values, want, atol: 2e-5, rtol: 1e-5) <= 1)
+
+        let upstream = r.array(voxels * cout)
+        let dy = OwnedTensor(batch: batch, extent: extent, channels: cout, element: .float32, values: upstream)
+        let da = OwnedTensor(batch: batch, extent: extent, channels: c1, element: .float32)
+        let db = OwnedTensor(batch: batch, extent: extent, channels: c2, element: .float32)
+        conv.backwardInput(outputGradient: dy.view, weights: weights, inputGradients: [da.view, db.view],
+                           workspace: ws.pointer)
+        let wantGradient = referenceConvolution(upstream.map(Double.init), batch: batch, extent: extent,
+                                                inputChannels: cout, weights: mirroredWeights(weights, cin: cin, cout: cout),
+                                                bias: [Float](repeating: 0, count: cin), outputChannels: cin)
+        let got = concatenateChannels(da.values.map(Double.init), c1, db.values.map(Double.init), c2, voxels: voxels)
+        #expect(worstError(got.map(Float.init), wantGradient, atol: 2e-5, rtol: 1e-5) <= 1)
+    }
+
+    /// 16→16 at z = 160 in fp16, as level 0 runs without small-matrix kernels: the 16-lane transforms.
+    @Test func sixteenChannelsAtLevelZeroMatchDirectConvolution() {
+        let extent = Extent3(2, 3, 160), c = 16, voxels = extent.volume
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c, outputChannels: c, unpackedSmallGemms: false)
+        #expect(plan.zWinograd && !plan.forwardStacksYTaps && !plan.inputGradientStacksYTaps)
+        var r = TestRandom(seed: 62)
+        let weights = r.array(27 * c * c, -0.3, 0.3), bias = r.array(c)
+        let x = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float16, values: r.array(voxels * c, -2, 2))
+        let y = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float32)
+        let ws = Workspace(floats: plan.workspaceFloats)
+        let conv = Convolution3D(plan: plan)
+        conv.forward(sources: [ActivationSource(x.view)], weights: weights, bias: bias, output: y.view, workspace: ws.pointer)
+        let want = referenceConvolution(x.values.map(Double.init), batch: 1, extent: extent, inputChannels: c,
+                                        weights: weights, bias: bias, outputChannels: c)
+        // fp32 sums of 432 products of size ≤ 0.6, as the y-stacked passes' test at this shape.
+        #expect(worstError(y.values, want, atol: 1e-4, rtol: 1e-5) <= 1)
+
+        let dy = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float16, values: r.array(voxels * c))
+        let dx = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float32)
+        conv.backwardInput(outputGradient: dy.view, weights: weights, inputGradients: [dx.view], workspace: ws.pointer)
+        let wantGradient = referenceConvolution(dy.values.map(Double.init), batch: 1, extent: extent, inputChannels: c,
+                                                weights: mirroredWeights(weights, cin: c, cout: c),
+                                                bias: [Float](repeating: 0, count: c), outputChannels: c)
+        #expect(worstError(dx.values, wantGradient, atol: 1e-4, rtol: 1e-5) <= 1)
+    }
+
+    /// An odd z has no pairs to transform: the plan keeps the direct 9-tap passes.
+    @Test func oddDepthKeepsTheDirectPasses() {
+        let plan = ConvolutionPlan(batch: 1, extent: Extent3(4, 4, 5), inputChannels: 8, outputChannels: 8,
+                                   unpackedSmallGemms: false)
+        #expect(!plan.zWinograd)
+        let off = ConvolutionPlan(batch: 1, extent: Extent3(4, 4, 6), inputChannels: 8, outputChannels: 8,
+                                  unpackedSmallGemms: false, winograd: false)
+        #expect(!off.zWinograd)
+    }
+}
