@@ -72,7 +72,7 @@ extension Convolution3D {
 
     /// From one padded row's 9-tap im2col `d` (`[z+2 × width]`) to its four transformed inputs: pair j's u_i at
     /// `u + i·stride + j·width`.
-    private func transformInputs(_ d: UnsafePointer<Float>, width: Int, pairs: Int, into u: UnsafeMutablePointer<Float>,
+    fileprivate func transformInputs(_ d: UnsafePointer<Float>, width: Int, pairs: Int, into u: UnsafeMutablePointer<Float>,
                                  stride: Int) {
         let vectorWidth = width - width % 16
         for j in 0..<pairs {
@@ -123,6 +123,99 @@ extension Convolution3D {
                 let offset = bias?[c] ?? 0
                 y0[c] = m0[c] + m1[c] + m2[c] + offset
                 y1[c] = m1[c] - m2[c] - m3[c] + offset
+                c += 1
+            }
+        }
+    }
+}
+
+/// The weight gradient through the same F(2,3), transposed: with the inputs' u_i as in the forward pass and dY's
+/// pairs (e0, e1) = (dY(2j), dY(2j + 1)) turned into v = (e0, e0 + e1, e0 − e1, −e1), the sums M_i = Σ u_iᵀ v_i give
+/// the three z taps as dW_0 = M0 + (M1 + M2)/2, dW_1 = (M1 − M2)/2, dW_2 = (M1 + M2)/2 + M3: four GEMMs
+/// `[9·Cin × pairs]·[pairs × Cout]` per tile instead of one `[3·Cout × padded voxels]·[padded voxels × 9·Cin]`.
+extension Convolution3D {
+    func winogradWeightGradient(sources: [ActivationSource], outputGradient: ActivationTensor,
+                                weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
+                                workspace: UnsafeMutableRawPointer) {
+        let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
+        let z = plan.extent.z, pairs = z / 2, matrix = width * cout
+        let tileRows = plan.winogradRowsPerTile(gathered: cin)
+        let transformed = tileRows * pairs * width, products = tileRows * pairs * cout
+        let perWorker = 4 * matrix + (z + 2) * width + 4 * transformed + 4 * products + tileRows * z * cout
+        let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
+        // Bias partial sums per worker, in fp64 (a few doubles; the only allocation a kernel makes, outside the plan).
+        let biasPartials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * cout)
+        defer { biasPartials.deallocate() }
+        biasPartials.initialize(repeating: 0, count: plan.workers * cout)
+        forEachWorker { worker, firstRow, endRow in
+            let accumulators = floats + worker * perWorker
+            accumulators.update(repeating: 0, count: 4 * matrix)
+            let rowColumns = accumulators + 4 * matrix
+            let inputs = rowColumns + (z + 2) * width
+            let gradients = inputs + 4 * transformed
+            let rows = gradients + 4 * products
+            let bias = biasPartials + worker * cout
+            var row = firstRow
+            while row < endRow {
+                let count = min(tileRows, endRow - row), q = count * pairs
+                outputGradient.read(at: row * z * cout, count: count * z * cout, into: rows)
+                for r in 0..<count {
+                    gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row + r, rowCount: 1, into: rowColumns)
+                    transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
+                                    stride: transformed)
+                }
+                transformGradients(rows, channels: cout, pairs: q, into: gradients, stride: products)
+                ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
+                for i in 0..<4 {
+                    Matrix.multiply(m: width, n: cout, k: q, a: inputs + i * transformed, lda: width, transposeA: true,
+                                    b: gradients + i * products, ldb: cout, c: accumulators + i * matrix, ldc: cout,
+                                    beta: 1)
+                }
+                row += count
+            }
+        }
+        for worker in 0..<plan.workers {
+            let m = floats + worker * perWorker
+            for o in 0..<cout { biasGradient[o] += Float(biasPartials[worker * cout + o]) }
+            for plane in 0..<9 {
+                for ci in 0..<cin {
+                    let m0 = m + (plane * cin + ci) * cout, m1 = m0 + matrix, m2 = m1 + matrix, m3 = m2 + matrix
+                    let g0 = weightGradient + (plane * 3 * cin + ci) * cout
+                    let g1 = g0 + cin * cout, g2 = g1 + cin * cout
+                    for o in 0..<cout {
+                        let half1 = 0.5 * m1[o], half2 = 0.5 * m2[o]
+                        g0[o] += m0[o] + half1 + half2
+                        g1[o] += half1 - half2
+                        g2[o] += half1 + half2 + m3[o]
+                    }
+                }
+            }
+        }
+    }
+
+    /// From dY rows (`[pairs · 2 × channels]`) to the four transformed gradients: pair q's v_i at
+    /// `v + i·stride + q·channels`.
+    private func transformGradients(_ e: UnsafePointer<Float>, channels: Int, pairs: Int,
+                                    into v: UnsafeMutablePointer<Float>, stride: Int) {
+        let vectorChannels = channels - channels % 16
+        for q in 0..<pairs {
+            let e0 = e + 2 * q * channels, e1 = e0 + channels
+            let v0 = v + q * channels, v1 = v0 + stride, v2 = v1 + stride, v3 = v2 + stride
+            var c = 0
+            while c < vectorChannels {
+                let a = UnsafeRawPointer(e0 + c).loadUnaligned(as: SIMD16<Float>.self)
+                let b = UnsafeRawPointer(e1 + c).loadUnaligned(as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v0 + c).storeBytes(of: a, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v1 + c).storeBytes(of: a + b, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v2 + c).storeBytes(of: a - b, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(v3 + c).storeBytes(of: -b, as: SIMD16<Float>.self)
+                c += 16
+            }
+            while c < channels {
+                v0[c] = e0[c]
+                v1[c] = e0[c] + e1[c]
+                v2[c] = e0[c] - e1[c]
+                v3[c] = -e1[c]
                 c += 1
             }
         }

@@ -127,6 +127,11 @@ public struct Convolution3D: Sendable {
                                          biasGradient: biasGradient, workspace: workspace)
             return
         }
+        if plan.zWinograd {
+            winogradWeightGradient(sources: sources, outputGradient: outputGradient, weightGradient: weightGradient,
+                                   biasGradient: biasGradient, workspace: workspace)
+            return
+        }
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let ez = plan.extent.z, p = ez + 2
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)

@@ -39,9 +39,9 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// .runsSmallGemmsUnpacked`). Only then do one-row tiles and the y-stacked passes pay: with the packed path they
     /// ran 10–30% slower than large 9-tap tiles on an AMD EPYC (Zen 3; 32→32 at 64³, 32→16 at 240×240×160).
     public let unpackedSmallGemms: Bool
-    /// Whether the forward and input-gradient passes that do not stack the y taps compute the z taps with Winograd
-    /// F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed inputs, two thirds of
-    /// the multiply-adds. Needs an even z.
+    /// Whether the weight gradient, and the forward and input-gradient passes that do not stack the y taps, compute
+    /// the z taps with Winograd F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed
+    /// inputs, two thirds of the multiply-adds. Needs an even z.
     public let zWinograd: Bool
     /// Floats of im2col per tile and worker the tiles are cut to.
     public let tileFloats: Int
@@ -143,6 +143,13 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Per worker a weight-gradient accumulator, the input im2col tile, the output gradient stacked three times
     /// (shifted by one voxel per z tap) and the output-gradient rows in fp32.
     public var weightGradientWorkspaceFloats: Int {
+        if zWinograd {
+            // Per worker the four transformed sums, one row's 9-tap im2col, the tile's transformed inputs and
+            // gradients, and its dY rows in fp32.
+            let r = winogradRowsPerTile(gathered: inputChannels), z = extent.z, width = Self.planeTaps * inputChannels
+            return workers * (4 * width * outputChannels + (z + 2) * width + 2 * r * z * width
+                              + 2 * r * z * outputChannels + r * z * outputChannels)
+        }
         let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
         return workers * (weightCount + n * Self.planeTaps * inputChannels + 4 * n * outputChannels)
     }

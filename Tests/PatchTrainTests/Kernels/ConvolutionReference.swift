@@ -42,3 +42,23 @@ func mirroredWeights(_ w: [Float], cin: Int, cout: Int) -> [Float] {
     }
     return out
 }
+
+/// The weight gradient of `referenceConvolution` from the definition, in fp64: dW[k,ci,co] = Σ_{n,u} in[n,u+k−1,ci] ·
+/// dY[n,u,co] with zero padding, laid out `[kx][ky][kz][ci][co]`.
+func referenceWeightGradient(_ input: [Double], _ dy: [Double], batch: Int, extent e: Extent3, inputChannels cin: Int,
+                             outputChannels cout: Int) -> [Double] {
+    var out = [Double](repeating: 0, count: 27 * cin * cout)
+    for n in 0..<batch { for x in 0..<e.x { for y in 0..<e.y { for z in 0..<e.z {
+        for kx in 0..<3 { for ky in 0..<3 { for kz in 0..<3 {
+            let xs = x + kx - 1, ys = y + ky - 1, zs = z + kz - 1
+            guard xs >= 0, xs < e.x, ys >= 0, ys < e.y, zs >= 0, zs < e.z else { continue }
+            for ci in 0..<cin {
+                let a = input[index(n, xs, ys, zs, ci, extent: e, channels: cin)]
+                for co in 0..<cout {
+                    out[(((kx * 3 + ky) * 3 + kz) * cin + ci) * cout + co] += a * dy[index(n, x, y, z, co, extent: e, channels: cout)]
+                }
+            }
+        } } }
+    } } } }
+    return out
+}

@@ -1,7 +1,7 @@
 import Testing
 @testable import PatchTrain
 
-/// The forward and input-gradient passes through Winograd F(2,3) along z (`ConvolutionPlan.zWinograd`), in 9-tap
+/// The forward, input-gradient and weight-gradient passes through Winograd F(2,3) along z (`ConvolutionPlan.zWinograd`), in 9-tap
 /// tiles, against the fp64 loop nest: their error must stay within the same tolerances as the direct passes'.
 @Suite(.kernelExclusive) struct WinogradConvolutionTests {
     /// Two sources (2 + 3 channels, the second read through a normalised ReLU), batch 2, an even z with padding at
@@ -42,6 +42,19 @@ import Testing
                                                 bias: [Float](repeating: 0, count: cin), outputChannels: cin)
         let got = concatenateChannels(da.values.map(Double.init), c1, db.values.map(Double.init), c2, voxels: voxels)
         #expect(worstError(got.map(Float.init), wantGradient, atol: 2e-5, rtol: 1e-5) <= 1)
+
+        // Accumulates onto what is there, as micro-batches do.
+        var dw = [Float](repeating: 0.25, count: plan.weightCount), dbias = [Float](repeating: 0.25, count: cout)
+        withTransform(scale: scale, shift: shift, sampleStride: 0) { t in
+            conv.backwardWeights(sources: [ActivationSource(a.view), ActivationSource(b.view, transform: t)],
+                                 outputGradient: dy.view, weightGradient: &dw, biasGradient: &dbias, workspace: ws.pointer)
+        }
+        let wantWeights = referenceWeightGradient(input, upstream.map(Double.init), batch: batch, extent: extent,
+                                                  inputChannels: cin, outputChannels: cout).map { $0 + 0.25 }
+        let wantBias = (0..<cout).map { o in 0.25 + stride(from: o, to: upstream.count, by: cout).reduce(0.0) { $0 + Double(upstream[$1]) } }
+        // Sums of 2·3·4·6 = 144 products of size ≤ 3 per weight, as the finite-difference test of the direct pass.
+        #expect(worstError(dw, wantWeights, atol: 5e-4, rtol: 1e-4) <= 1)
+        #expect(worstError(dbias, wantBias, atol: 5e-4, rtol: 1e-4) <= 1)
     }
 
     /// 16→16 at z = 160 in fp16, as level 0 runs without small-matrix kernels: the 16-lane transforms.
@@ -68,6 +81,14 @@ import Testing
                                                 weights: mirroredWeights(weights, cin: c, cout: c),
                                                 bias: [Float](repeating: 0, count: c), outputChannels: c)
         #expect(worstError(dx.values, wantGradient, atol: 1e-4, rtol: 1e-5) <= 1)
+
+        var dw = [Float](repeating: 0, count: plan.weightCount), dbias = [Float](repeating: 0, count: c)
+        conv.backwardWeights(sources: [ActivationSource(x.view)], outputGradient: dy.view, weightGradient: &dw,
+                             biasGradient: &dbias, workspace: ws.pointer)
+        let wantWeights = referenceWeightGradient(x.values.map(Double.init), dy.values.map(Double.init), batch: 1,
+                                                  extent: extent, inputChannels: c, outputChannels: c)
+        // Sums of up to 960 products of size ≤ 2 each: fp32 accumulation over a few hundred terms.
+        #expect(worstError(dw, wantWeights, atol: 5e-4, rtol: 1e-4) <= 1)
     }
 
     /// An odd z has no pairs to transform: the plan keeps the direct 9-tap passes.
