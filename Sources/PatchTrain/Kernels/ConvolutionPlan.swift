@@ -8,19 +8,22 @@
 /// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), so the workspace is a
 /// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
 ///
-/// Where OpenBLAS has small-matrix kernels (`unpackedSmallGemms`), layers whose one-row GEMM is within its unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles
-/// of one row; their forward and input-gradient passes, and those of layers whose row GEMM splits into a few
-/// unpacked pieces of at least `minimumStackedGemmRows` voxels (16→16 at z = 160), stack the y taps too
-/// (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see `Convolution3D+StackedYTaps.swift`).
+/// Where OpenBLAS has small-matrix kernels (`unpackedSmallGemms`), layers whose one-row GEMM is within its unpacked
+/// bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles of one row; their forward and input-gradient passes,
+/// and those of layers whose row GEMM splits into a few unpacked pieces of at least `minimumStackedGemmRows` voxels
+/// (16→16 at z = 160), stack the y taps too (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see
+/// `Convolution3D+StackedYTaps.swift`). Elsewhere, with an even z, the passes compute the z taps with Winograd
+/// F(2,3) (`zWinograd`; see `Convolution3D+Winograd.swift`), in tiles of `winogradRowsPerTile` rows.
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
     /// Channels of all input sources together (a decoder's upsampled tensor plus its skip).
     public let inputChannels: Int
     public let outputChannels: Int
-    /// z-rows per tile in the forward and weight-gradient passes (im2col of the input, 9·inputChannels wide).
+    /// z-rows per tile in the direct 9-tap forward and weight-gradient passes (im2col of the input, 9·inputChannels
+    /// wide).
     public let inputRowsPerTile: Int
-    /// z-rows per tile in the input-gradient pass (im2col of the output gradient, 9·outputChannels wide).
+    /// z-rows per tile in the direct 9-tap input-gradient pass (im2col of the output gradient, 9·outputChannels wide).
     public let gradientRowsPerTile: Int
     /// Threads that each take a contiguous share of the rows, with their own tiles (OpenBLAS runs single-threaded
     /// inside each): this parallelises the gather and transposes too, and keeps OpenBLAS's idle threads from

@@ -96,45 +96,8 @@ public struct SoftmaxLoss: Sendable {
     public func evaluate(logits: ActivationTensor, labels: UnsafePointer<UInt8>, logitGradient: ActivationTensor?,
                          workspace: UnsafeMutableRawPointer) -> Double {
         check(logits)
-        // Pass 1: per class Σ p·t (intersection), Σ p, Σ t; and Σ −log p[label] for cross-entropy. Each chunk sums
-        // in fp32 (4096 voxels at most), then into its worker's fp64 totals
-        // `[Σ p per class | Σ p at the label | voxels per label | cross-entropy]`, added up in worker order.
-        let stride = 3 * classes + 1
-        let totals = UnsafeMutablePointer<Double>.allocate(capacity: workers * stride)
-        defer { totals.deallocate() }
-        totals.initialize(repeating: 0, count: workers * stride)
-        let needsLog = loss != .dice
-        forEachChunk(workspace) { worker, first, count, values in
-            logits.read(at: first * classes, count: count * classes, into: values)
-            softmax(values, count: count)
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * classes) { partial in
-                partial.initialize(repeating: 0)
-                var chunkCrossEntropy = 0.0
-                for v in 0..<count {
-                    let label = Int(labels[first + v]), p = values + v * classes
-                    precondition(label < classes, "label \(label) ≥ classes \(classes)")
-                    for k in 0..<classes { partial[k] += p[k] }
-                    partial[classes + label] += p[label]
-                    partial[2 * classes + label] += 1
-                    if needsLog { chunkCrossEntropy -= Double(log(max(p[label], .leastNormalMagnitude))) }
-                }
-                let total = totals + worker * stride
-                for i in 0..<(3 * classes) { total[i] += Double(partial[i]) }
-                total[3 * classes] += chunkCrossEntropy
-            }
-        }
-        var intersection = [Double](repeating: 0, count: classes)
-        var predicted = intersection, truth = intersection
-        var crossEntropy = 0.0
-        for worker in 0..<workers {
-            let total = totals + worker * stride
-            for k in 0..<classes {
-                predicted[k] += total[k]
-                intersection[k] += total[classes + k]
-                truth[k] += total[2 * classes + k]
-            }
-            crossEntropy += total[3 * classes]
-        }
+        let (predicted, intersection, truth, crossEntropy) = classSums(logits: logits, labels: labels,
+                                                                      workspace: workspace)
         let n = Double(voxels), k = Double(classes)
         let denominators = (0..<classes).map { predicted[$0] + truth[$0] + smooth }
         let dice = (0..<classes).map { (2 * intersection[$0] + smooth) / denominators[$0] }
@@ -174,6 +137,50 @@ public struct SoftmaxLoss: Sendable {
             logitGradient.write(gradients, at: first * classes, count: count * classes)
         }
         return value
+    }
+
+    /// Pass 1 of `evaluate`: per class Σ p (predicted), Σ p·t (intersection) and Σ t (truth), and Σ −log p[label].
+    private func classSums(logits: ActivationTensor, labels: UnsafePointer<UInt8>, workspace: UnsafeMutableRawPointer)
+        -> (predicted: [Double], intersection: [Double], truth: [Double], crossEntropy: Double) {
+        // Each chunk sums in fp32 (4096 voxels at most), then into its worker's fp64 totals
+        // `[Σ p per class | Σ p at the label | voxels per label | cross-entropy]`, added up in worker order.
+        let stride = 3 * classes + 1
+        let totals = UnsafeMutablePointer<Double>.allocate(capacity: workers * stride)
+        defer { totals.deallocate() }
+        totals.initialize(repeating: 0, count: workers * stride)
+        let needsLog = loss != .dice
+        forEachChunk(workspace) { worker, first, count, values in
+            logits.read(at: first * classes, count: count * classes, into: values)
+            softmax(values, count: count)
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 3 * classes) { partial in
+                partial.initialize(repeating: 0)
+                var chunkCrossEntropy = 0.0
+                for v in 0..<count {
+                    let label = Int(labels[first + v]), p = values + v * classes
+                    precondition(label < classes, "label \(label) ≥ classes \(classes)")
+                    for k in 0..<classes { partial[k] += p[k] }
+                    partial[classes + label] += p[label]
+                    partial[2 * classes + label] += 1
+                    if needsLog { chunkCrossEntropy -= Double(log(max(p[label], .leastNormalMagnitude))) }
+                }
+                let total = totals + worker * stride
+                for i in 0..<(3 * classes) { total[i] += Double(partial[i]) }
+                total[3 * classes] += chunkCrossEntropy
+            }
+        }
+        var intersection = [Double](repeating: 0, count: classes)
+        var predicted = intersection, truth = intersection
+        var crossEntropy = 0.0
+        for worker in 0..<workers {
+            let total = totals + worker * stride
+            for k in 0..<classes {
+                predicted[k] += total[k]
+                intersection[k] += total[classes + k]
+                truth[k] += total[2 * classes + k]
+            }
+            crossEntropy += total[3 * classes]
+        }
+        return (predicted, intersection, truth, crossEntropy)
     }
 
     /// Calls `body(worker, firstVoxel, voxelCount, values)` for every chunk, on the workers; `values` is the worker's
