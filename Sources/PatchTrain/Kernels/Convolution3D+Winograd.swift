@@ -1,11 +1,12 @@
-/// Winograd F(2,3) along z for the forward and input-gradient passes in 9-tap tiles (`ConvolutionPlan.zWinograd`).
+/// Winograd F(2,3) along z for the forward and input-gradient passes in 9-tap tiles and for the weight gradient
+/// (`ConvolutionPlan.zWinograd`).
 ///
 /// Output voxels 2j and 2j + 1 of a z-row take the z taps g0, g1, g2 at padded positions 2j … 2j + 3 (d0 … d3).
 /// With u = (d0 − d2, d1 + d2, d2 − d1, d1 − d3) and G = (g0, (g0 + g1 + g2)/2, (g0 − g1 + g2)/2, g2), the products
 /// m_i = u_i · G_i give y(2j) = m0 + m1 + m2 and y(2j + 1) = m1 − m2 − m3 (Lavin and Gray's F(2,3)). Each u_i is
 /// a 9-tap im2col row, so the pass is four GEMMs `[pairs × 9·gathered]·[9·gathered × produced]` per tile: two thirds
 /// of the multiply-adds of one `[padded voxels × 9·gathered]·[9·gathered × 3·produced]` GEMM. Transforms are fp32
-/// additions; the in-plane taps stay in the im2col as before.
+/// additions; the in-plane taps stay in the im2col, as in the direct passes.
 extension Convolution3D {
     /// The forward (or, `mirrored`, input-gradient) pass: `sources` gathered with neighbours in `direction`,
     /// `gathered` channels in, `produced` out, plus `bias`, stored to (or added to) `destinations`.
