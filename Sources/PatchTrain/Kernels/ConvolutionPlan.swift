@@ -8,7 +8,7 @@
 /// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), so the workspace is a
 /// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
 ///
-/// Where OpenBLAS has small-matrix kernels (`unpackedSmallGemms`), layers whose one-row GEMM is within its unpacked
+/// With `unpackedSmallGemms` (the default), layers whose one-row GEMM is within OpenBLAS's unpacked
 /// bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles of one row; their forward and input-gradient passes,
 /// and those of layers whose row GEMM splits into a few unpacked pieces of at least `minimumStackedGemmRows` voxels
 /// (16→16 at z = 160), stack the y taps too (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see
@@ -38,9 +38,13 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Padded voxels per GEMM in the y-stacked passes: a whole padded z-row, or the even pieces of it that keep each
     /// GEMM within `unpackedGemmMacs` (16→16 at z = 160 would miss the bound by 12% with the whole row).
     public let stackedGemmRows: Int
-    /// Whether OpenBLAS multiplies GEMMs within `unpackedGemmMacs` without packing them (`BLASCoreType
-    /// .runsSmallGemmsUnpacked`). Only then do one-row tiles and the y-stacked passes pay: with the packed path they
-    /// ran 10–30% slower than large 9-tap tiles on an AMD EPYC (Zen 3; 32→32 at 64³, 32→16 at 240×240×160).
+    /// Whether small layers take one-row tiles and the y-stacked passes, tiled for OpenBLAS's small-matrix kernels
+    /// (its SkylakeX family), or large 9-tap tiles (`false`, for comparison in tests and benchmarks). The default is
+    /// `true` on every CPU: without those kernels (Haswell/Zen) the large tiles ran 10–30% faster on some layers
+    /// (AMD EPYC, Zen 3; 32→32 at 64³, 32→16 at 240×240×160), but a voxel's sums then depended on how many rows
+    /// shared its tile, so a micro-batch of two and two accumulated micro-batches of one rounded some fp16
+    /// activations differently (`AccumulationEquivalenceTests`: 1e-3 against 3e-8). One-row tiles keep a voxel's
+    /// arithmetic the same whatever the batch.
     public let unpackedSmallGemms: Bool
     /// Whether the weight gradient, and the forward and input-gradient passes that do not stack the y taps, compute
     /// the z taps with Winograd F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed
@@ -68,7 +72,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
-                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked, winograd: Bool = true) {
+                unpackedSmallGemms: Bool = true, winograd: Bool = true) {
         precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
         self.batch = batch
         self.extent = extent
@@ -165,7 +169,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Bytes of fp32 workspace a 3×3×3 convolution of these shapes needs (forward and backward).
     public static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                                       tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
-                                      unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked) -> Int {
+                                      unpackedSmallGemms: Bool = true) -> Int {
         ConvolutionPlan(batch: batch, extent: extent, inputChannels: inputChannels, outputChannels: outputChannels,
                         tileFloats: tileFloats, workers: workers, unpackedSmallGemms: unpackedSmallGemms)
             .workspaceFloats * MemoryLayout<Float>.size
