@@ -15,6 +15,16 @@ public enum BLASCoreType {
         return nil
     }
 
+    /// Whether the core type OpenBLAS runs with has small-matrix kernels, which multiply GEMMs of at most 100³
+    /// multiply-adds reading the operands in place: its SkylakeX family does (0.3.16 and later). Its Haswell and Zen
+    /// kernels pack both operands at every call instead; measured on an AMD EPYC (Zen 3, one thread), a
+    /// `[81 × 48]·[48 × 144]` GEMM ran at 40% of the core's sgemm 2048² rate, a `[3564 × 144]·[144 × 48]` one at 79%.
+    /// The convolution plan tiles by it (`ConvolutionPlan.unpackedSmallGemms`).
+    public static let runsSmallGemmsUnpacked: Bool = {
+        let core = ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] ?? detected()
+        return ["skylakex", "cooperlake", "sapphirerapids"].contains(core?.lowercased() ?? "")
+    }()
+
     public static func reexecuteWithDetectedCoreTypeIfNeeded() {
         #if os(Linux)
         guard ProcessInfo.processInfo.environment["OPENBLAS_CORETYPE"] == nil, let core = detected() else { return }

@@ -18,33 +18,28 @@ extension Convolution3D {
         let matrix = width * produced
         winogradWeights(weights, mirrored: mirrored, gathered: gathered, produced: produced, into: floats)
         let transformedWeights = UnsafePointer(floats)
-        let tileRows = plan.winogradRowsPerTile(gathered: gathered)
+        let tiles = plan.winogradTiles(gathered: gathered), tileRows = tiles.largestTile
         let transformed = tileRows * pairs * width, products = tileRows * pairs * produced
         let perWorker = (z + 2) * width + 4 * transformed + 4 * products + tileRows * z * produced
-        forEachWorker { worker, firstRow, endRow in
+        forEachTile(tiles) { worker, row, count in
             let rowColumns = floats + 4 * matrix + worker * perWorker
             let inputs = rowColumns + (z + 2) * width
             let outputs = inputs + 4 * transformed
             let tile = outputs + 4 * products
-            var row = firstRow
-            while row < endRow {
-                let count = min(tileRows, endRow - row), q = count * pairs
-                for r in 0..<count {
-                    gatherPlaneNeighbourhoods(sources, direction: direction, firstRow: row + r, rowCount: 1,
-                                              into: rowColumns)
-                    transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
-                                    stride: transformed)
-                }
-                for i in 0..<4 {
-                    Matrix.multiply(m: q, n: produced, k: width, a: inputs + i * transformed, lda: width,
-                                    b: transformedWeights + i * matrix, ldb: produced,
-                                    c: outputs + i * products, ldc: produced)
-                }
-                transformOutputs(outputs, channels: produced, pairs: q, stride: products, bias: bias, into: tile)
-                store(tile, channels: produced, firstRow: row, rowCount: count, into: destinations,
-                      accumulate: accumulate)
-                row += count
+            let q = count * pairs
+            for r in 0..<count {
+                gatherPlaneNeighbourhoods(sources, direction: direction, firstRow: row + r, rowCount: 1,
+                                          into: rowColumns)
+                transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
+                                stride: transformed)
             }
+            for i in 0..<4 {
+                Matrix.multiply(m: q, n: produced, k: width, a: inputs + i * transformed, lda: width,
+                                b: transformedWeights + i * matrix, ldb: produced,
+                                c: outputs + i * products, ldc: produced)
+            }
+            transformOutputs(outputs, channels: produced, pairs: q, stride: products, bias: bias, into: tile)
+            store(tile, channels: produced, firstRow: row, rowCount: count, into: destinations, accumulate: accumulate)
         }
     }
 
@@ -140,7 +135,7 @@ extension Convolution3D {
                                 workspace: UnsafeMutableRawPointer) {
         let cin = plan.inputChannels, cout = plan.outputChannels, width = ConvolutionPlan.planeTaps * cin
         let z = plan.extent.z, pairs = z / 2, matrix = width * cout
-        let tileRows = plan.winogradRowsPerTile(gathered: cin)
+        let tiles = plan.winogradTiles(gathered: cin), tileRows = tiles.largestTile
         let transformed = tileRows * pairs * width, products = tileRows * pairs * cout
         let perWorker = 4 * matrix + (z + 2) * width + 4 * transformed + 4 * products + tileRows * z * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
@@ -148,31 +143,27 @@ extension Convolution3D {
         let biasPartials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * cout)
         defer { biasPartials.deallocate() }
         biasPartials.initialize(repeating: 0, count: plan.workers * cout)
-        forEachWorker { worker, firstRow, endRow in
+        for worker in 0..<plan.workers { (floats + worker * perWorker).update(repeating: 0, count: 4 * matrix) }
+        forEachTile(tiles) { worker, row, count in
             let accumulators = floats + worker * perWorker
-            accumulators.update(repeating: 0, count: 4 * matrix)
             let rowColumns = accumulators + 4 * matrix
             let inputs = rowColumns + (z + 2) * width
             let gradients = inputs + 4 * transformed
             let rows = gradients + 4 * products
             let bias = biasPartials + worker * cout
-            var row = firstRow
-            while row < endRow {
-                let count = min(tileRows, endRow - row), q = count * pairs
-                outputGradient.read(at: row * z * cout, count: count * z * cout, into: rows)
-                for r in 0..<count {
-                    gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row + r, rowCount: 1, into: rowColumns)
-                    transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
-                                    stride: transformed)
-                }
-                transformGradients(rows, channels: cout, pairs: q, into: gradients, stride: products)
-                ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
-                for i in 0..<4 {
-                    Matrix.multiply(m: width, n: cout, k: q, a: inputs + i * transformed, lda: width, transposeA: true,
-                                    b: gradients + i * products, ldb: cout, c: accumulators + i * matrix, ldc: cout,
-                                    beta: 1)
-                }
-                row += count
+            let q = count * pairs
+            outputGradient.read(at: row * z * cout, count: count * z * cout, into: rows)
+            for r in 0..<count {
+                gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row + r, rowCount: 1, into: rowColumns)
+                transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
+                                stride: transformed)
+            }
+            transformGradients(rows, channels: cout, pairs: q, into: gradients, stride: products)
+            ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
+            for i in 0..<4 {
+                Matrix.multiply(m: width, n: cout, k: q, a: inputs + i * transformed, lda: width, transposeA: true,
+                                b: gradients + i * products, ldb: cout, c: accumulators + i * matrix, ldc: cout,
+                                beta: 1)
             }
         }
         for worker in 0..<plan.workers {

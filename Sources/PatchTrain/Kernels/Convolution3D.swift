@@ -44,7 +44,7 @@ public struct Convolution3D: Sendable {
             }
         }
         // Output voxel z sums z tap kz at padded position z + kz.
-        planeTapsPass(sources, direction: 1, weights: stacked, gathered: cin, produced: cout, rowsPerTile: plan.inputRowsPerTile,
+        planeTapsPass(sources, direction: 1, weights: stacked, gathered: cin, produced: cout, tiles: plan.inputTiles,
                       bias: bias, mirrored: false, into: [output], accumulate: false)
     }
 
@@ -83,7 +83,7 @@ public struct Convolution3D: Sendable {
         }
         // z tap kz reads dY at z − (kz − 1): padded position z + 2 − kz.
         planeTapsPass([ActivationSource(outputGradient)], direction: -1, weights: rearranged, gathered: cout, produced: cin,
-                      rowsPerTile: plan.gradientRowsPerTile, bias: nil, mirrored: true, into: inputGradients,
+                      tiles: plan.gradientTiles, bias: nil, mirrored: true, into: inputGradients,
                       accumulate: accumulate)
     }
 
@@ -91,17 +91,15 @@ public struct Convolution3D: Sendable {
     /// (`gathered` channels, neighbours in `direction`), one GEMM against `weights` (`[9·gathered × 3·produced]`,
     /// with the workers' tiles behind it in the workspace), the three z taps summed, and the result stored.
     private func planeTapsPass(_ sources: [ActivationSource], direction: Int, weights: UnsafeMutablePointer<Float>,
-                               gathered: Int, produced: Int, rowsPerTile tileRows: Int, bias: UnsafePointer<Float>?,
+                               gathered: Int, produced: Int, tiles: RowTiles, bias: UnsafePointer<Float>?,
                                mirrored: Bool, into destinations: [ActivationTensor], accumulate: Bool) {
-        let width = ConvolutionPlan.planeTaps * gathered, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let width = ConvolutionPlan.planeTaps * gathered, padded = plan.paddedVoxels(rowsPerTile: tiles.largestTile)
         let perWorker = padded * width + 4 * padded * produced
-        forEachWorker { worker, firstRow, endRow in
-        let columns = weights + plan.weightCount + worker * perWorker
-        let product = columns + padded * width
-        let tile = product + 3 * padded * produced
-        var row = firstRow
-        while row < endRow {
-            let count = min(tileRows, endRow - row), n = count * (plan.extent.z + 2)
+        forEachTile(tiles) { worker, row, count in
+            let columns = weights + plan.weightCount + worker * perWorker
+            let product = columns + padded * width
+            let tile = product + 3 * padded * produced
+            let n = count * (plan.extent.z + 2)
             gatherPlaneNeighbourhoods(sources, direction: direction, firstRow: row, rowCount: count, into: columns)
             // Voxel-major [n × 3·produced] = columns · weights: column kz·produced + c is z tap kz's contribution at
             // each padded voxel. Both operands are read as stored (no transposes), which lets OpenBLAS's
@@ -110,8 +108,6 @@ public struct Convolution3D: Sendable {
                             b: weights, ldb: 3 * produced, c: product, ldc: 3 * produced)
             sumTaps(product, channels: produced, rowCount: count, bias: bias, into: tile, mirrored: mirrored)
             store(tile, channels: produced, firstRow: row, rowCount: count, into: destinations, accumulate: accumulate)
-            row += count
-        }
         }
     }
 
@@ -137,35 +133,31 @@ public struct Convolution3D: Sendable {
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         // Per worker, dW_kzᵀ for the three z taps, [3·cout × 9·cin], accumulates over its tiles; the workers'
         // accumulators are added, rearranged, to the caller's gradient once at the end.
-        let tileRows = plan.inputRowsPerTile, padded = plan.paddedVoxels(rowsPerTile: tileRows)
+        let padded = plan.paddedVoxels(rowsPerTile: plan.inputTiles.largestTile)
         let perWorker = plan.weightCount + padded * width + 4 * padded * cout
         // Bias partial sums per worker, in fp64 (a few doubles; the only allocation a kernel makes, outside the plan).
         let biasPartials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * cout)
         defer { biasPartials.deallocate() }
         biasPartials.initialize(repeating: 0, count: plan.workers * cout)
-        forEachWorker { worker, firstRow, endRow in
+        for worker in 0..<plan.workers { (floats + worker * perWorker).update(repeating: 0, count: plan.weightCount) }
+        forEachTile(plan.inputTiles) { worker, row, count in
             let accumulator = floats + worker * perWorker
-            accumulator.update(repeating: 0, count: plan.weightCount)
             let columns = accumulator + plan.weightCount
             let stackedGradient = columns + padded * width
             let rows = stackedGradient + 3 * padded * cout
             let bias = biasPartials + worker * cout
-            var row = firstRow
-            while row < endRow {
-                let count = min(tileRows, endRow - row), n = count * p
-                gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-                // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with
-                // shifts, zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
-                for r in 0..<count {
-                    let dy = rows + r * ez * cout
-                    outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
-                    stackShifted(dy, channels: cout, into: stackedGradient + r * p * 3 * cout)
-                }
-                ChannelVectors.sums(rows, rows: count * ez, channels: cout) { c, sum in bias[c] += Double(sum) }
-                Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
-                                b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
-                row += count
+            let n = count * p
+            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+            // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with
+            // shifts, zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
+            for r in 0..<count {
+                let dy = rows + r * ez * cout
+                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
+                stackShifted(dy, channels: cout, into: stackedGradient + r * p * 3 * cout)
             }
+            ChannelVectors.sums(rows, rows: count * ez, channels: cout) { c, sum in bias[c] += Double(sum) }
+            Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
+                            b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
         }
         for worker in 0..<plan.workers {
             let accumulator = floats + worker * perWorker
@@ -252,6 +244,17 @@ public struct Convolution3D: Sendable {
     /// output and their own slices of the workspace.
     func forEachWorker(_ body: (Int, Int, Int) -> Void) {
         forEachWorkerShare(workers: plan.workers, of: plan.rows, body)
+    }
+
+    /// Runs `body(worker, firstRow, rowCount)` for every tile of `tiles`, the plan's workers each taking a
+    /// contiguous share of the tiles on its own thread (as `forEachWorker` does with rows).
+    func forEachTile(_ tiles: RowTiles, _ body: (Int, Int, Int) -> Void) {
+        forEachWorkerShare(workers: plan.workers, of: tiles.count) { worker, first, end in
+            for index in first..<end {
+                let (row, count) = tiles.rows(of: index)
+                body(worker, row, count)
+            }
+        }
     }
 
     /// From the voxel-major product of all three z taps `[padded voxels × 3·channels]` to the channel-last tile

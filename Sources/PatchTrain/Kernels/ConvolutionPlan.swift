@@ -5,26 +5,26 @@
 /// an fp32 matrix (each z-row padded by one zero voxel at either end) — a 9-tap im2col instead of 27, a third of
 /// the memory traffic, which is what bounds the small-channel layers. One `cblas_sgemm` multiplies it by the weights
 /// of all three z taps side by side (`[9·Cin × 3·Cout]`), and the three partial results are summed with a one-voxel
-/// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), so the workspace is a
-/// few MB whatever the patch size, and the planner counts it by calling `workspaceBytes` with the layer's shapes.
+/// shift. A tile holds as many rows as keep that matrix within `tileFloats` (at least one row), cut the same way in
+/// every sample whatever the batch (`RowTiles`), so the workspace is a few MB whatever the patch size, and the
+/// planner counts it by calling `workspaceBytes` with the layer's shapes.
 ///
-/// With `unpackedSmallGemms` (the default), layers whose one-row GEMM is within OpenBLAS's unpacked
-/// bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles of one row; their forward and input-gradient passes,
-/// and those of layers whose row GEMM splits into a few unpacked pieces of at least `minimumStackedGemmRows` voxels
+/// With `unpackedSmallGemms` (where OpenBLAS has small-matrix kernels), layers whose one-row GEMM is within its
+/// unpacked bound (`unpackedGemmMacs`, e.g. 16→16 at 128³) take tiles of one row; their forward and input-gradient
+/// passes, and those of layers whose row GEMM splits into a few unpacked pieces of at least `minimumStackedGemmRows` voxels
 /// (16→16 at z = 160), stack the y taps too (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see
 /// `Convolution3D+StackedYTaps.swift`). Elsewhere, with an even z, the passes compute the z taps with Winograd
-/// F(2,3) (`zWinograd`; see `Convolution3D+Winograd.swift`), in tiles of `winogradRowsPerTile` rows.
+/// F(2,3) (`zWinograd`; see `Convolution3D+Winograd.swift`), in tiles of `winogradTiles`.
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
     /// Channels of all input sources together (a decoder's upsampled tensor plus its skip).
     public let inputChannels: Int
     public let outputChannels: Int
-    /// z-rows per tile in the direct 9-tap forward and weight-gradient passes (im2col of the input, 9·inputChannels
-    /// wide).
-    public let inputRowsPerTile: Int
-    /// z-rows per tile in the direct 9-tap input-gradient pass (im2col of the output gradient, 9·outputChannels wide).
-    public let gradientRowsPerTile: Int
+    /// Tiles of the direct 9-tap forward and weight-gradient passes (im2col of the input, 9·inputChannels wide).
+    let inputTiles: RowTiles
+    /// Tiles of the direct 9-tap input-gradient pass (im2col of the output gradient, 9·outputChannels wide).
+    let gradientTiles: RowTiles
     /// Threads that each take a contiguous share of the rows, with their own tiles (OpenBLAS runs single-threaded
     /// inside each): this parallelises the gather and transposes too, and keeps OpenBLAS's idle threads from
     /// spinning against them (measured +15–35% over one tile at a time with two OpenBLAS threads).
@@ -38,13 +38,11 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Padded voxels per GEMM in the y-stacked passes: a whole padded z-row, or the even pieces of it that keep each
     /// GEMM within `unpackedGemmMacs` (16→16 at z = 160 would miss the bound by 12% with the whole row).
     public let stackedGemmRows: Int
-    /// Whether small layers take one-row tiles and the y-stacked passes, tiled for OpenBLAS's small-matrix kernels
-    /// (its SkylakeX family), or large 9-tap tiles (`false`, for comparison in tests and benchmarks). The default is
-    /// `true` on every CPU: without those kernels (Haswell/Zen) the large tiles ran 10–30% faster on some layers
-    /// (AMD EPYC, Zen 3; 32→32 at 64³, 32→16 at 240×240×160), but a voxel's sums then depended on how many rows
-    /// shared its tile, so a micro-batch of two and two accumulated micro-batches of one rounded some fp16
-    /// activations differently (`AccumulationEquivalenceTests`: 1e-3 against 3e-8). One-row tiles keep a voxel's
-    /// arithmetic the same whatever the batch.
+    /// Whether OpenBLAS multiplies GEMMs within `unpackedGemmMacs` without packing them (`BLASCoreType
+    /// .runsSmallGemmsUnpacked`, its SkylakeX family). Only then do one-row tiles and the y-stacked passes pay: with
+    /// the packed path (Haswell/Zen kernels) they ran 10–30% slower than large 9-tap tiles on an AMD EPYC (Zen 3;
+    /// 32→32 at 64³, 32→16 at 240×240×160), and only large tiles take Winograd F(2,3). Either tiling computes a
+    /// voxel the same way whatever the batch (`RowTiles`).
     public let unpackedSmallGemms: Bool
     /// Whether the weight gradient, and the forward and input-gradient passes that do not stack the y taps, compute
     /// the z taps with Winograd F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed
@@ -72,40 +70,45 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
-                unpackedSmallGemms: Bool = true, winograd: Bool = true) {
+                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked, winograd: Bool = true) {
         precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
         self.batch = batch
         self.extent = extent
         self.inputChannels = inputChannels
         self.outputChannels = outputChannels
         self.unpackedSmallGemms = unpackedSmallGemms
-        let rows = batch * extent.x * extent.y
-        self.workers = max(1, min(workers, rows))
+        let rows = batch * extent.x * extent.y, threads = max(1, min(workers, rows))
+        self.workers = threads
         // Where one padded z-row's GEMM is within OpenBLAS's small-matrix bound, tiles are cut to that bound:
         // such GEMMs run unpacked straight from the im2col (no copy of it), and the tile stays in L2 between the
         // gather and the multiply. Larger layers keep large tiles, where packing pays for itself.
         let padded = extent.z + 2
         let rowMacs = padded * Self.taps * inputChannels * outputChannels
         let unpackedRows = unpackedSmallGemms && rowMacs <= Self.unpackedGemmMacs ? Self.unpackedGemmMacs / rowMacs : rows
-        func rowsPerTile(width: Int) -> Int {
-            min(rows, unpackedRows, max(1, tileFloats / (padded * width)))
+        func tiles(width: Int) -> RowTiles {
+            RowTiles(batch: batch, rowsPerSample: extent.x * extent.y,
+                     maximumRows: min(unpackedRows, max(1, tileFloats / (padded * width))), workers: threads)
         }
-        inputRowsPerTile = rowsPerTile(width: Self.planeTaps * inputChannels)
+        inputTiles = tiles(width: Self.planeTaps * inputChannels)
         let pieces = (rowMacs + Self.unpackedGemmMacs - 1) / Self.unpackedGemmMacs
         stackedGemmRows = (padded + pieces - 1) / pieces
         let stacks = unpackedSmallGemms && stackedGemmRows >= min(padded, Self.minimumStackedGemmRows)
         forwardStacksYTaps = stacks && padded * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
         inputGradientStacksYTaps = stacks && padded * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
-        gradientRowsPerTile = rowsPerTile(width: Self.planeTaps * outputChannels)
+        gradientTiles = tiles(width: Self.planeTaps * outputChannels)
         zWinograd = winograd && extent.z % 2 == 0
         self.tileFloats = tileFloats
     }
 
-    /// z-rows per tile of a Winograd pass gathering `gathered` channels: its four transformed inputs
+    /// Tiles of a Winograd pass gathering `gathered` channels: its four transformed inputs
     /// (`[rows · z/2 × 9·gathered]` each, twice the 9-tap im2col in all) within `tileFloats`.
-    func winogradRowsPerTile(gathered: Int) -> Int {
-        min(rows, max(1, tileFloats / (2 * extent.z * Self.planeTaps * gathered)))
+    func winogradTiles(gathered: Int) -> RowTiles {
+        RowTiles(batch: batch, rowsPerSample: extent.x * extent.y,
+                 maximumRows: max(1, tileFloats / (2 * extent.z * Self.planeTaps * gathered)), workers: workers)
     }
+
+    /// z-rows of the largest tile of the direct 9-tap forward and weight-gradient passes.
+    public var inputRowsPerTile: Int { inputTiles.largestTile }
 
     /// Number of z-rows, `batch · x · y`.
     public var rows: Int { batch * extent.x * extent.y }
@@ -123,7 +126,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     /// The forward pass's workspace with the roles swapped: the output gradient is gathered, the input's produced.
     public var inputGradientWorkspaceFloats: Int {
-        dataPassWorkspaceFloats(stacksYTaps: inputGradientStacksYTaps, rowsPerTile: gradientRowsPerTile,
+        dataPassWorkspaceFloats(stacksYTaps: inputGradientStacksYTaps, rowsPerTile: gradientTiles.largestTile,
                                 gathered: outputChannels, produced: inputChannels)
     }
 
@@ -133,7 +136,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
         if zWinograd && !stacksYTaps {
             // The four transformed weight matrices; per worker one row's 9-tap im2col, the tile's four transformed
             // inputs and four products, and the channel-last output tile.
-            let r = winogradRowsPerTile(gathered: gathered), z = extent.z
+            let r = winogradTiles(gathered: gathered).largestTile, z = extent.z
             let width = Self.planeTaps * gathered
             return 4 * width * produced
                 + workers * ((z + 2) * width + 2 * r * z * width + 2 * r * z * produced + r * z * produced)
@@ -153,11 +156,11 @@ public struct ConvolutionPlan: Sendable, Hashable {
         if zWinograd {
             // Per worker the four transformed sums, one row's 9-tap im2col, the tile's transformed inputs and
             // gradients, and its dY rows in fp32.
-            let r = winogradRowsPerTile(gathered: inputChannels), z = extent.z, width = Self.planeTaps * inputChannels
+            let r = winogradTiles(gathered: inputChannels).largestTile, z = extent.z, width = Self.planeTaps * inputChannels
             return workers * (4 * width * outputChannels + (z + 2) * width + 2 * r * z * width
                               + 2 * r * z * outputChannels + r * z * outputChannels)
         }
-        let n = paddedVoxels(rowsPerTile: inputRowsPerTile)
+        let n = paddedVoxels(rowsPerTile: inputTiles.largestTile)
         return workers * (weightCount + n * Self.planeTaps * inputChannels + 4 * n * outputChannels)
     }
 
@@ -169,7 +172,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Bytes of fp32 workspace a 3×3×3 convolution of these shapes needs (forward and backward).
     public static func workspaceBytes(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                                       tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
-                                      unpackedSmallGemms: Bool = true) -> Int {
+                                      unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked) -> Int {
         ConvolutionPlan(batch: batch, extent: extent, inputChannels: inputChannels, outputChannels: outputChannels,
                         tileFloats: tileFloats, workers: workers, unpackedSmallGemms: unpackedSmallGemms)
             .workspaceFloats * MemoryLayout<Float>.size

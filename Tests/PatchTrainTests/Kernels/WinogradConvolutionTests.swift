@@ -11,7 +11,7 @@ import Testing
         let voxels = batch * extent.volume
         let plan = ConvolutionPlan(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout,
                                    tileFloats: 2 * 2 * 6 * 9 * 5, unpackedSmallGemms: false)
-        #expect(plan.zWinograd && !plan.forwardStacksYTaps && plan.winogradRowsPerTile(gathered: cin) == 2)
+        #expect(plan.zWinograd && !plan.forwardStacksYTaps && plan.winogradTiles(gathered: cin).largestTile == 2)
         var r = TestRandom(seed: 61)
         let weights = r.array(27 * cin * cout, -0.5, 0.5), bias = r.array(cout)
         let scale = r.array(c2, -1.5, 1.5), shift = r.array(c2, -0.5, 0.5)
