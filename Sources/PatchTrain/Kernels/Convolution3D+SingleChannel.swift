@@ -21,19 +21,43 @@ extension Convolution3D {
                 for j in 0..<groups {
                     let start = UnsafeRawPointer(bias + 16 * j).loadUnaligned(as: SIMD16<Float>.self)
                     let group = w + 64 * j
-                    for z in 0..<ez {
+                    // Tap (plane, kz) of voxel z reads padded voxel z + kz; its weights sit at tap·cout (wrapping
+                    // arithmetic: the checked index arithmetic was half the loop).
+                    func weight(_ plane: Int, _ kz: Int) -> SIMD16<Float> {
+                        group.loadUnaligned(fromByteOffset: 4 &* ((3 &* plane &+ kz) &* cout), as: SIMD16<Float>.self)
+                    }
+                    func put(_ sum: SIMD16<Float>, _ z: Int) {
+                        out.storeBytes(of: sum, toByteOffset: 4 &* (z &* cout &+ 16 &* j), as: SIMD16<Float>.self)
+                    }
+                    var z = 0
+                    // Four voxels at a time: four independent chains of fused multiply-adds (a single chain waits
+                    // on each add's latency), each weight vector loaded once for the four.
+                    while z &+ 4 <= ez {
                         let window = neighbours + 9 &* z
-                        var sum = start
-                        // Tap (plane, kz) reads padded voxel z + kz; its weights sit at tap·cout (wrapping
-                        // arithmetic and fused multiply-adds: the checked index arithmetic was half the loop).
+                        var s0 = start, s1 = start, s2 = start, s3 = start
                         for plane in 0..<9 {
                             for kz in 0..<3 {
-                                sum = sum.addingProduct(window[9 &* kz &+ plane],
-                                                        group.loadUnaligned(fromByteOffset: 4 &* ((3 &* plane &+ kz) &* cout),
-                                                                            as: SIMD16<Float>.self))
+                                let w = weight(plane, kz), tap = window + (9 &* kz &+ plane)
+                                s0 = s0.addingProduct(tap[0], w)
+                                s1 = s1.addingProduct(tap[9], w)
+                                s2 = s2.addingProduct(tap[18], w)
+                                s3 = s3.addingProduct(tap[27], w)
                             }
                         }
-                        out.storeBytes(of: sum, toByteOffset: 4 &* (z &* cout &+ 16 &* j), as: SIMD16<Float>.self)
+                        put(s0, z)
+                        put(s1, z &+ 1)
+                        put(s2, z &+ 2)
+                        put(s3, z &+ 3)
+                        z &+= 4
+                    }
+                    while z < ez {
+                        let window = neighbours + 9 &* z
+                        var sum = start
+                        for plane in 0..<9 {
+                            for kz in 0..<3 { sum = sum.addingProduct(window[9 &* kz &+ plane], weight(plane, kz)) }
+                        }
+                        put(sum, z)
+                        z &+= 1
                     }
                 }
                 store(tile, channels: cout, firstRow: row, rowCount: 1, into: [output], accumulate: false)
@@ -60,13 +84,25 @@ extension Convolution3D {
                     for plane in 0..<9 {
                         for kz in 0..<3 {
                             let at = 4 &* ((3 &* plane &+ kz) &* cout &+ 16 &* j)
-                            var sum = SIMD16<Float>.zero
-                            var window = neighbours + (9 &* kz &+ plane), dz = gradient + 64 &* j
-                            for _ in 0..<ez {
-                                sum = sum.addingProduct(window.pointee, dz.loadUnaligned(as: SIMD16<Float>.self))
-                                window += 9
-                                dz += 4 &* cout
+                            // Four partial sums over z in turn: four independent chains of fused multiply-adds.
+                            var s0 = SIMD16<Float>.zero, s1 = s0, s2 = s0, s3 = s0
+                            let window = neighbours + (9 &* kz &+ plane), dz = gradient + 64 &* j
+                            func upstream(at z: Int) -> SIMD16<Float> {
+                                dz.loadUnaligned(fromByteOffset: 4 &* z &* cout, as: SIMD16<Float>.self)
                             }
+                            var z = 0
+                            while z &+ 4 <= ez {
+                                s0 = s0.addingProduct(window[9 &* z], upstream(at: z))
+                                s1 = s1.addingProduct(window[9 &* (z &+ 1)], upstream(at: z &+ 1))
+                                s2 = s2.addingProduct(window[9 &* (z &+ 2)], upstream(at: z &+ 2))
+                                s3 = s3.addingProduct(window[9 &* (z &+ 3)], upstream(at: z &+ 3))
+                                z &+= 4
+                            }
+                            while z < ez {
+                                s0 = s0.addingProduct(window[9 &* z], upstream(at: z))
+                                z &+= 1
+                            }
+                            let sum = (s0 + s1) + (s2 + s3)
                             totals.storeBytes(of: totals.loadUnaligned(fromByteOffset: at, as: SIMD16<Float>.self) + sum,
                                               toByteOffset: at, as: SIMD16<Float>.self)
                         }
