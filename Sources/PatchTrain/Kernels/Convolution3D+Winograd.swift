@@ -34,9 +34,14 @@ extension Convolution3D {
                                 stride: transformed)
             }
             for i in 0..<4 {
-                Matrix.multiply(m: q, n: produced, k: width, a: inputs + i * transformed, lda: width,
-                                b: transformedWeights + i * matrix, ldb: produced,
-                                c: outputs + i * products, ldc: produced)
+                if produced == 16 {
+                    Matrix.multiplySixteenColumns(m: q, k: width, a: inputs + i * transformed, lda: width,
+                                                  b: transformedWeights + i * matrix, c: outputs + i * products)
+                } else {
+                    Matrix.multiply(m: q, n: produced, k: width, a: inputs + i * transformed, lda: width,
+                                    b: transformedWeights + i * matrix, ldb: produced,
+                                    c: outputs + i * products, ldc: produced)
+                }
             }
             transformOutputs(outputs, channels: produced, pairs: q, stride: products, bias: bias, into: tile)
             store(tile, channels: produced, firstRow: row, rowCount: count, into: destinations, accumulate: accumulate)
@@ -139,36 +144,39 @@ extension Convolution3D {
         let transformed = tileRows * pairs * width, products = tileRows * pairs * cout
         let perWorker = 4 * matrix + (z + 2) * width + 4 * transformed + 4 * products + tileRows * z * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
-        // Bias partial sums per worker, in fp64 (a few doubles; the only allocation a kernel makes, outside the plan).
-        let biasPartials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * cout)
-        defer { biasPartials.deallocate() }
-        biasPartials.initialize(repeating: 0, count: plan.workers * cout)
         for worker in 0..<plan.workers { (floats + worker * perWorker).update(repeating: 0, count: 4 * matrix) }
-        forEachTile(tiles) { worker, row, count in
-            let accumulators = floats + worker * perWorker
-            let rowColumns = accumulators + 4 * matrix
-            let inputs = rowColumns + (z + 2) * width
-            let gradients = inputs + 4 * transformed
-            let rows = gradients + 4 * products
-            let bias = biasPartials + worker * cout
-            let q = count * pairs
-            outputGradient.read(at: row * z * cout, count: count * z * cout, into: rows)
-            for r in 0..<count {
-                gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row + r, rowCount: 1, into: rowColumns)
-                transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
-                                stride: transformed)
-            }
-            transformGradients(rows, channels: cout, pairs: q, into: gradients, stride: products)
-            ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
-            for i in 0..<4 {
-                Matrix.multiply(m: width, n: cout, k: q, a: inputs + i * transformed, lda: width, transposeA: true,
-                                b: gradients + i * products, ldb: cout, c: accumulators + i * matrix, ldc: cout,
-                                beta: 1)
+        withBiasPartials(channels: cout, addingTo: biasGradient) { biasPartials in
+            forEachTile(tiles) { worker, row, count in
+                let accumulators = floats + worker * perWorker
+                let rowColumns = accumulators + 4 * matrix
+                let inputs = rowColumns + (z + 2) * width
+                let gradients = inputs + 4 * transformed
+                let rows = gradients + 4 * products
+                let bias = biasPartials + worker * cout
+                let q = count * pairs
+                outputGradient.read(at: row * z * cout, count: count * z * cout, into: rows)
+                for r in 0..<count {
+                    gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row + r, rowCount: 1, into: rowColumns)
+                    transformInputs(rowColumns, width: width, pairs: pairs, into: inputs + r * pairs * width,
+                                    stride: transformed)
+                }
+                transformGradients(rows, channels: cout, pairs: q, into: gradients, stride: products)
+                ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
+                for i in 0..<4 {
+                    if cout == 16 {
+                        Matrix.multiplyAddingTransposedSixteenColumns(m: width, k: q, a: inputs + i * transformed,
+                                                                      b: gradients + i * products,
+                                                                      c: accumulators + i * matrix)
+                    } else {
+                        Matrix.multiply(m: width, n: cout, k: q, a: inputs + i * transformed, lda: width,
+                                        transposeA: true, b: gradients + i * products, ldb: cout,
+                                        c: accumulators + i * matrix, ldc: cout, beta: 1)
+                    }
+                }
             }
         }
         for worker in 0..<plan.workers {
             let m = floats + worker * perWorker
-            for o in 0..<cout { biasGradient[o] += Float(biasPartials[worker * cout + o]) }
             for plane in 0..<9 {
                 for ci in 0..<cin {
                     let m0 = m + (plane * cin + ci) * cout, m1 = m0 + matrix, m2 = m1 + matrix, m3 = m2 + matrix

@@ -135,33 +135,30 @@ public struct Convolution3D: Sendable {
         // accumulators are added, rearranged, to the caller's gradient once at the end.
         let padded = plan.paddedVoxels(rowsPerTile: plan.inputTiles.largestTile)
         let perWorker = plan.weightCount + padded * width + 4 * padded * cout
-        // Bias partial sums per worker, in fp64 (a few doubles; the only allocation a kernel makes, outside the plan).
-        let biasPartials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * cout)
-        defer { biasPartials.deallocate() }
-        biasPartials.initialize(repeating: 0, count: plan.workers * cout)
         for worker in 0..<plan.workers { (floats + worker * perWorker).update(repeating: 0, count: plan.weightCount) }
-        forEachTile(plan.inputTiles) { worker, row, count in
-            let accumulator = floats + worker * perWorker
-            let columns = accumulator + plan.weightCount
-            let stackedGradient = columns + padded * width
-            let rows = stackedGradient + 3 * padded * cout
-            let bias = biasPartials + worker * cout
-            let n = count * p
-            gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
-            // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with
-            // shifts, zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
-            for r in 0..<count {
-                let dy = rows + r * ez * cout
-                outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
-                stackShifted(dy, channels: cout, into: stackedGradient + r * p * 3 * cout)
+        withBiasPartials(channels: cout, addingTo: biasGradient) { biasPartials in
+            forEachTile(plan.inputTiles) { worker, row, count in
+                let accumulator = floats + worker * perWorker
+                let columns = accumulator + plan.weightCount
+                let stackedGradient = columns + padded * width
+                let rows = stackedGradient + 3 * padded * cout
+                let bias = biasPartials + worker * cout
+                let n = count * p
+                gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row, rowCount: count, into: columns)
+                // dW_kz = Σ_q dY[q] ⊗ A[q + kz − 1] = Σ_a dY[a + 1 − kz] ⊗ A[a]: dY stacked three times with
+                // shifts, zero where the shifted position is padding, so one GEMM with 3·cout rows covers all z taps.
+                for r in 0..<count {
+                    let dy = rows + r * ez * cout
+                    outputGradient.read(at: (row + r) * ez * cout, count: ez * cout, into: dy)
+                    stackShifted(dy, channels: cout, into: stackedGradient + r * p * 3 * cout)
+                }
+                ChannelVectors.sums(rows, rows: count * ez, channels: cout) { c, sum in bias[c] += Double(sum) }
+                Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
+                                b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
             }
-            ChannelVectors.sums(rows, rows: count * ez, channels: cout) { c, sum in bias[c] += Double(sum) }
-            Matrix.multiply(m: 3 * cout, n: width, k: n, a: stackedGradient, lda: 3 * cout, transposeA: true,
-                            b: columns, ldb: width, c: accumulator, ldc: width, beta: 1)
         }
         for worker in 0..<plan.workers {
             let accumulator = floats + worker * perWorker
-            for o in 0..<cout { biasGradient[o] += Float(biasPartials[worker * cout + o]) }
             for kz in 0..<3 {
                 for plane in 0..<9 {
                     for ci in 0..<cin {
@@ -244,6 +241,19 @@ public struct Convolution3D: Sendable {
     /// output and their own slices of the workspace.
     func forEachWorker(_ body: (Int, Int, Int) -> Void) {
         forEachWorkerShare(workers: plan.workers, of: plan.rows, body)
+    }
+
+    /// Runs `body` with each worker's fp64 bias partial sums (`[workers × channels]`, zeroed; a few doubles, the only
+    /// allocation a kernel makes, outside the plan), then adds them to `biasGradient` in worker order.
+    func withBiasPartials(channels: Int, addingTo biasGradient: UnsafeMutablePointer<Float>,
+                          _ body: (UnsafeMutablePointer<Double>) -> Void) {
+        let partials = UnsafeMutablePointer<Double>.allocate(capacity: plan.workers * channels)
+        defer { partials.deallocate() }
+        partials.initialize(repeating: 0, count: plan.workers * channels)
+        body(partials)
+        for worker in 0..<plan.workers {
+            for o in 0..<channels { biasGradient[o] += Float(partials[worker * channels + o]) }
+        }
     }
 
     /// Runs `body(worker, firstRow, rowCount)` for every tile of `tiles`, the plan's workers each taking a
