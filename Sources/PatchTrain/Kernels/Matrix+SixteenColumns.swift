@@ -1,4 +1,5 @@
-/// Products with sixteen columns without OpenBLAS, for the Winograd passes of layers with sixteen output channels.
+/// Products with sixteen columns without OpenBLAS, for the Winograd passes that produce sixteen channels (the forward
+/// and weight gradient of a layer with 16 outputs, the input gradient of one with 16 inputs).
 ///
 /// OpenBLAS's Haswell/Zen path packs A at every call, and with sixteen columns each packed element then serves only
 /// sixteen multiply-adds. Reading A in place, four rows at a time against B's rows (sixteen lanes, in L1), measured
