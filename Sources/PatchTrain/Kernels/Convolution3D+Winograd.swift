@@ -34,7 +34,7 @@ extension Convolution3D {
                                 stride: transformed)
             }
             for i in 0..<4 {
-                if produced == 16 {
+                if produced == 16 && plan.sixteenColumnProducts {
                     Matrix.multiplySixteenColumns(m: q, k: width, a: inputs + i * transformed, lda: width,
                                                   b: transformedWeights + i * matrix, c: outputs + i * products)
                 } else {
@@ -163,7 +163,7 @@ extension Convolution3D {
                 transformGradients(rows, channels: cout, pairs: q, into: gradients, stride: products)
                 ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
                 for i in 0..<4 {
-                    if cout == 16 {
+                    if cout == 16 && plan.sixteenColumnProducts {
                         Matrix.multiplyAddingTransposedSixteenColumns(m: width, k: q, a: inputs + i * transformed,
                                                                       b: gradients + i * products,
                                                                       c: accumulators + i * matrix)

@@ -48,6 +48,10 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// the z taps with Winograd F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed
     /// inputs, two thirds of the multiply-adds. Needs an even z.
     public let zWinograd: Bool
+    /// Whether the Winograd products with sixteen columns run in Swift vector code (`Matrix+SixteenColumns.swift`)
+    /// rather than OpenBLAS: where OpenBLAS has no small-matrix kernels (`!unpackedSmallGemms`), the CPU kind they
+    /// were measured faster on; its SkylakeX kernels keep the GEMMs until measured there.
+    public var sixteenColumnProducts: Bool { !unpackedSmallGemms }
     /// Floats of im2col per tile and worker the tiles are cut to.
     public let tileFloats: Int
 
