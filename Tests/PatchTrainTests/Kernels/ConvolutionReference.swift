@@ -43,6 +43,15 @@ func mirroredWeights(_ w: [Float], cin: Int, cout: Int) -> [Float] {
     return out
 }
 
+/// dX of `referenceConvolution` for the output gradient `dy`, in fp64: the direct convolution of dY with the mirrored
+/// weights and no bias.
+func referenceInputGradient(_ dy: [Double], batch: Int, extent e: Extent3, weights: [Float], inputChannels cin: Int,
+                            outputChannels cout: Int) -> [Double] {
+    referenceConvolution(dy, batch: batch, extent: e, inputChannels: cout,
+                         weights: mirroredWeights(weights, cin: cin, cout: cout),
+                         bias: [Float](repeating: 0, count: cin), outputChannels: cin)
+}
+
 /// The weight gradient of `referenceConvolution` from the definition, in fp64: dW[k,ci,co] = Σ_{n,u} in[n,u+k−1,ci] ·
 /// dY[n,u,co] with zero padding, laid out `[kx][ky][kz][ci][co]`.
 func referenceWeightGradient(_ input: [Double], _ dy: [Double], batch: Int, extent e: Extent3, inputChannels cin: Int,
