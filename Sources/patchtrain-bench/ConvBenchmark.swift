@@ -5,14 +5,14 @@ import PatchTrain
 /// in one process so that the ratio holds even on a busy machine (absolute numbers there are noisy).
 /// Each case is `(input channels, output channels, extent)`.
 func runConvolutionBenchmark(threads: Int = 2, cases: [(Int, Int, Extent3)], rounds: Int = 5,
-                             tileFloats: Int = ConvolutionPlan.defaultTileFloats, winograd: Bool = true) {
+                             tileFloats: Int = ConvolutionPlan.defaultTileFloats, maximumWinogradOutputs: Int = 4) {
     Matrix.setThreads(threads)
     for (inputChannels, channels, extent) in cases {
         // sgemm is measured beside each case, interleaved with the convolution passes over several rounds, and the
         // best of each is kept: on a shared VM a neighbour's burst can slow any single timing by 1.5×, and taking
         // the unperturbed figure of both sides is what makes their ratio repeatable.
         let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: inputChannels, outputChannels: channels,
-                                   tileFloats: tileFloats, winograd: winograd)
+                                   tileFloats: tileFloats, maximumWinogradOutputs: maximumWinogradOutputs)
         var sgemm = 0.0
         var result = (forward: 0.0, inputGradient: 0.0, weightGradient: 0.0)
         for _ in 0..<rounds {
@@ -35,7 +35,7 @@ func runConvolutionBenchmark(threads: Int = 2, cases: [(Int, Int, Extent3)], rou
         print("  sgemm alone at the forward GEMM shape [\(m) × \(k)]·[\(k) × \(n)]: "
               + "\(format(tileSgemmGFLOPS(m: m, k: k, n: n))) GFLOP/s")
         print("  workspace \(plan.workspaceFloats * 4 / 1024) KiB, \(plan.inputRowsPerTile) z-rows per tile"
-              + (plan.forwardStacksYTaps ? ", y and z taps stacked" : plan.zWinograd ? ", z Winograd F(2,3)" : ""))
+              + (plan.forwardStacksYTaps ? ", y and z taps stacked" : plan.zWinograd ? ", z Winograd F(\(plan.zWinogradOutputs),3)" : ""))
     }
 }
 
@@ -172,7 +172,7 @@ enum ConvolutionBenchmark: Benchmark {
     static let name = "conv"
     static let summary = "Conv3D forward, input-gradient and weight-gradient GFLOP/s beside sgemm 2048²"
     static let usage = "[--threads 2] [--rounds 5] [--cases 16:16:128x128x128,64:64:32x32x32] (CIN:COUT:XxYxZ) "
-        + "[--tile-floats 524288] (im2col floats per tile and worker) [--winograd 1|0] (z Winograd where z is even)"
+        + "[--tile-floats 524288] (im2col floats per tile and worker) [--winograd 4|2|0] (z Winograd F(4,3) where z allows, at most F(2,3), or none)"
 
     static func run(_ options: BenchOptions) throws -> Bool {
         try options.checkOnly(["threads", "rounds", "cases", "tile-floats", "winograd"])
@@ -188,7 +188,7 @@ enum ConvolutionBenchmark: Benchmark {
         runConvolutionBenchmark(threads: try options.int("threads", default: 2), cases: cases,
                                 rounds: try options.int("rounds", default: 5),
                                 tileFloats: try options.int("tile-floats", default: ConvolutionPlan.defaultTileFloats),
-                                winograd: try options.int("winograd", default: 1, atLeast: 0) != 0)
+                                maximumWinogradOutputs: try options.int("winograd", default: 4, atLeast: 0))
         return true
     }
 }

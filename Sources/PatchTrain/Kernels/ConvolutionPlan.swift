@@ -14,7 +14,8 @@
 /// passes, and those of layers whose row GEMM splits into a few unpacked pieces of at least `minimumStackedGemmRows` voxels
 /// (16→16 at z = 160), stack the y taps too (`forwardStacksYTaps`, `inputGradientStacksYTaps`; see
 /// `Convolution3D+StackedYTaps.swift`). Elsewhere, with an even z, the passes compute the z taps with Winograd
-/// F(2,3) (`zWinograd`; see `Convolution3D+Winograd.swift`), in tiles of `winogradTiles`.
+/// F(4,3), or F(2,3) where z is not a multiple of four (`zWinogradOutputs`; see `Convolution3D+Winograd.swift`), in
+/// tiles of `winogradTiles`.
 public struct ConvolutionPlan: Sendable, Hashable {
     public let batch: Int
     public let extent: Extent3
@@ -41,13 +42,17 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Whether OpenBLAS multiplies GEMMs within `unpackedGemmMacs` without packing them (`BLASCoreType
     /// .runsSmallGemmsUnpacked`, its SkylakeX family). Only then do one-row tiles and the y-stacked passes pay: with
     /// the packed path (Haswell/Zen kernels) they ran 10–30% slower than large 9-tap tiles on an AMD EPYC (Zen 3;
-    /// 32→32 at 64³, 32→16 at 240×240×160), and only large tiles take Winograd F(2,3). Either tiling computes a
+    /// 32→32 at 64³, 32→16 at 240×240×160), and only large tiles take Winograd. Either tiling computes a
     /// voxel the same way whatever the batch (`RowTiles`).
     public let unpackedSmallGemms: Bool
-    /// Whether the weight gradient, and the forward and input-gradient passes that do not stack the y taps, compute
-    /// the z taps with Winograd F(2,3) (`Convolution3D+Winograd.swift`): two outputs along z from four transformed
-    /// inputs, two thirds of the multiply-adds. Needs an even z.
-    public let zWinograd: Bool
+    /// Outputs per group, m, with which the weight gradient, and the forward and input-gradient passes that do not
+    /// stack the y taps, compute the z taps with Winograd F(m,3) (`Convolution3D+Winograd.swift`): 4 where z is a
+    /// multiple of four (half the multiply-adds of the direct passes), 2 where z is only even (two thirds), 0 (the
+    /// direct passes) for an odd z.
+    public let zWinogradOutputs: Int
+    public var zWinograd: Bool { zWinogradOutputs > 0 }
+    /// The transforms of `zWinogradOutputs`, when there are any.
+    var zWinogradTransforms: ZWinogradTransforms? { zWinograd ? ZWinogradTransforms(outputs: zWinogradOutputs) : nil }
     /// Whether the Winograd products with sixteen columns run in Swift vector code (`Matrix+SixteenColumns.swift`)
     /// rather than OpenBLAS: where OpenBLAS has no small-matrix kernels (`!unpackedSmallGemms`), the CPU kind they
     /// were measured faster on; its SkylakeX kernels keep the GEMMs until measured there.
@@ -74,7 +79,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     public init(batch: Int, extent: Extent3, inputChannels: Int, outputChannels: Int,
                 tileFloats: Int = ConvolutionPlan.defaultTileFloats, workers: Int = 2,
-                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked, winograd: Bool = true) {
+                unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked, maximumWinogradOutputs: Int = 4) {
         precondition(batch > 0 && extent.volume > 0 && inputChannels > 0 && outputChannels > 0, "empty convolution")
         self.batch = batch
         self.extent = extent
@@ -100,15 +105,21 @@ public struct ConvolutionPlan: Sendable, Hashable {
         forwardStacksYTaps = stacks && padded * 3 * (inputChannels + 3 * outputChannels) <= tileFloats
         inputGradientStacksYTaps = stacks && padded * 3 * (outputChannels + 3 * inputChannels) <= tileFloats
         gradientTiles = tiles(width: Self.planeTaps * outputChannels)
-        zWinograd = winograd && extent.z % 2 == 0
+        zWinogradOutputs = [4, 2].first { $0 <= maximumWinogradOutputs && extent.z % $0 == 0 } ?? 0
         self.tileFloats = tileFloats
     }
 
-    /// Tiles of a Winograd pass gathering `gathered` channels: its four transformed inputs
-    /// (`[rows · z/2 × 9·gathered]` each, twice the 9-tap im2col in all) within `tileFloats`.
+    /// Tiles of a Winograd pass gathering `gathered` channels: its m + 2 transformed inputs
+    /// (`[rows · z/m × 9·gathered]` each, (m + 2)/m times the 9-tap im2col in all) within `tileFloats`.
     func winogradTiles(gathered: Int) -> RowTiles {
         RowTiles(batch: batch, rowsPerSample: extent.x * extent.y,
-                 maximumRows: max(1, tileFloats / (2 * extent.z * Self.planeTaps * gathered)), workers: workers)
+                 maximumRows: max(1, tileFloats / max(1, winogradTransformedFloatsPerRow * Self.planeTaps * gathered)),
+                 workers: workers)
+    }
+
+    /// Transformed values per z-row and gathered column of a Winograd pass: m + 2 for each group of m voxels.
+    var winogradTransformedFloatsPerRow: Int {
+        zWinograd ? (zWinogradOutputs + 2) * (extent.z / zWinogradOutputs) : 0
     }
 
     /// z-rows of the largest tile of the direct 9-tap forward and weight-gradient passes.
@@ -138,12 +149,12 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// and the channel-last tile of the `produced` one.
     private func dataPassWorkspaceFloats(stacksYTaps: Bool, rowsPerTile: Int, gathered: Int, produced: Int) -> Int {
         if zWinograd && !stacksYTaps {
-            // The four transformed weight matrices; per worker one row's 9-tap im2col, the tile's four transformed
-            // inputs and four products, and the channel-last output tile.
-            let r = winogradTiles(gathered: gathered).largestTile, z = extent.z
+            // The m + 2 transformed weight matrices; per worker one row's 9-tap im2col, the tile's transformed
+            // inputs and products, and the channel-last output tile.
+            let r = winogradTiles(gathered: gathered).largestTile, z = extent.z, t = winogradTransformedFloatsPerRow
             let width = Self.planeTaps * gathered
-            return 4 * width * produced
-                + workers * ((z + 2) * width + 2 * r * z * width + 2 * r * z * produced + r * z * produced)
+            return (zWinogradOutputs + 2) * width * produced
+                + workers * ((z + 2) * width + r * t * width + r * t * produced + r * z * produced)
         }
         if stacksYTaps {
             // Per worker one row's 3-tap im2col, its product for all nine (y, z) taps and three accumulating rows.
@@ -158,11 +169,12 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// (shifted by one voxel per z tap) and the output-gradient rows in fp32.
     public var weightGradientWorkspaceFloats: Int {
         if zWinograd {
-            // Per worker the four transformed sums, one row's 9-tap im2col, the tile's transformed inputs and
+            // Per worker the m + 2 transformed sums, one row's 9-tap im2col, the tile's transformed inputs and
             // gradients, and its dY rows in fp32.
-            let r = winogradTiles(gathered: inputChannels).largestTile, z = extent.z, width = Self.planeTaps * inputChannels
-            return workers * (4 * width * outputChannels + (z + 2) * width + 2 * r * z * width
-                              + 2 * r * z * outputChannels + r * z * outputChannels)
+            let r = winogradTiles(gathered: inputChannels).largestTile, z = extent.z, t = winogradTransformedFloatsPerRow
+            let width = Self.planeTaps * inputChannels
+            return workers * ((zWinogradOutputs + 2) * width * outputChannels + (z + 2) * width + r * t * width
+                              + r * t * outputChannels + r * z * outputChannels)
         }
         let n = paddedVoxels(rowsPerTile: inputTiles.largestTile)
         return workers * (weightCount + n * Self.planeTaps * inputChannels + 4 * n * outputChannels)

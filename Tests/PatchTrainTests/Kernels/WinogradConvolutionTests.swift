@@ -1,17 +1,20 @@
 import Testing
 @testable import PatchTrain
 
-/// The forward, input-gradient and weight-gradient passes through Winograd F(2,3) along z (`ConvolutionPlan.zWinograd`), in 9-tap
-/// tiles, against the fp64 loop nest: their error must stay within the same tolerances as the direct passes'.
+/// The forward, input-gradient and weight-gradient passes through Winograd F(4,3) and F(2,3) along z
+/// (`ConvolutionPlan.zWinogradOutputs`), in 9-tap tiles, against the fp64 loop nest: their error must stay within the
+/// same tolerances as the direct passes'.
 @Suite(.kernelExclusive) struct WinogradConvolutionTests {
-    /// Two sources (2 + 3 channels, the second read through a normalised ReLU), batch 2, an even z with padding at
-    /// every edge, and tiles of two rows (many tiles, workers splitting them): the scalar transforms.
-    @Test func twoSourcesInSmallTilesMatchDirectConvolution() {
-        let extent = Extent3(3, 4, 6), batch = 2, c1 = 2, c2 = 3, cout = 4, cin = c1 + c2
+    /// Two sources (2 + 3 channels, the second read through a normalised ReLU), batch 2, a z of 6 (F(2,3)) or 8
+    /// (F(4,3)) with padding at every edge, and tiles of two rows (many tiles, workers splitting them): the scalar
+    /// transforms.
+    @Test(arguments: [6, 8]) func twoSourcesInSmallTilesMatchDirectConvolution(depth: Int) {
+        let extent = Extent3(3, 4, depth), batch = 2, c1 = 2, c2 = 3, cout = 4, cin = c1 + c2
         let voxels = batch * extent.volume
         let plan = ConvolutionPlan(batch: batch, extent: extent, inputChannels: cin, outputChannels: cout,
                                    tileFloats: 2 * 2 * 6 * 9 * 5, unpackedSmallGemms: false)
-        #expect(plan.zWinograd && !plan.forwardStacksYTaps && plan.winogradTiles(gathered: cin).largestTile == 2)
+        #expect(plan.zWinogradOutputs == (depth == 8 ? 4 : 2) && !plan.forwardStacksYTaps)
+        #expect(plan.winogradTiles(gathered: cin).largestTile == 2)
         var r = TestRandom(seed: 61)
         let weights = r.array(27 * cin * cout, -0.5, 0.5), bias = r.array(cout)
         let scale = r.array(c2, -1.5, 1.5), shift = r.array(c2, -0.5, 0.5)
@@ -51,16 +54,18 @@ import Testing
         let wantWeights = referenceWeightGradient(input, upstream.map(Double.init), batch: batch, extent: extent,
                                                   inputChannels: cin, outputChannels: cout).map { $0 + 0.25 }
         let wantBias = (0..<cout).map { o in 0.25 + stride(from: o, to: upstream.count, by: cout).reduce(0.0) { $0 + Double(upstream[$1]) } }
-        // Sums of 2·3·4·6 = 144 products of size ≤ 3 per weight, as the finite-difference test of the direct pass.
+        // Sums of 2·3·4·z ≤ 192 products of size ≤ 3 per weight, as the finite-difference test of the direct pass.
         #expect(worstError(dw, wantWeights, atol: 5e-4, rtol: 1e-4) <= 1)
         #expect(worstError(dbias, wantBias, atol: 5e-4, rtol: 1e-4) <= 1)
     }
 
-    /// 16→16 at z = 160 in fp16, as level 0 runs without small-matrix kernels: the 16-lane transforms.
-    @Test func sixteenChannelsAtLevelZeroMatchDirectConvolution() {
+    /// 16→16 at z = 160 in fp16, as level 0 runs without small-matrix kernels: the 16-lane transforms of F(4,3),
+    /// and of F(2,3) when the plan is held to it.
+    @Test(arguments: [4, 2]) func sixteenChannelsAtLevelZeroMatchDirectConvolution(outputs: Int) {
         let extent = Extent3(2, 3, 160), c = 16, voxels = extent.volume
-        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c, outputChannels: c, unpackedSmallGemms: false)
-        #expect(plan.zWinograd && !plan.forwardStacksYTaps && !plan.inputGradientStacksYTaps)
+        let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: c, outputChannels: c, unpackedSmallGemms: false,
+                                   maximumWinogradOutputs: outputs)
+        #expect(plan.zWinogradOutputs == outputs && !plan.forwardStacksYTaps && !plan.inputGradientStacksYTaps)
         var r = TestRandom(seed: 62)
         let weights = r.array(27 * c * c, -0.3, 0.3), bias = r.array(c)
         let x = OwnedTensor(batch: 1, extent: extent, channels: c, element: .float16, values: r.array(voxels * c, -2, 2))
@@ -95,7 +100,7 @@ import Testing
                                    unpackedSmallGemms: false)
         #expect(!plan.zWinograd)
         let off = ConvolutionPlan(batch: 1, extent: Extent3(4, 4, 6), inputChannels: 8, outputChannels: 8,
-                                  unpackedSmallGemms: false, winograd: false)
+                                  unpackedSmallGemms: false, maximumWinogradOutputs: 0)
         #expect(!off.zWinograd)
     }
 }
