@@ -5,14 +5,16 @@ import PatchTrain
 /// in one process so that the ratio holds even on a busy machine (absolute numbers there are noisy).
 /// Each case is `(input channels, output channels, extent)`.
 func runConvolutionBenchmark(threads: Int = 2, cases: [(Int, Int, Extent3)], rounds: Int = 5,
-                             tileFloats: Int = ConvolutionPlan.defaultTileFloats, maximumWinogradOutputs: Int = 4) {
+                             tileFloats: Int = ConvolutionPlan.defaultTileFloats, maximumWinogradOutputs: Int = 4,
+                             unpackedSmallGemms: Bool = BLASCoreType.runsSmallGemmsUnpacked) {
     Matrix.setThreads(threads)
     for (inputChannels, channels, extent) in cases {
         // sgemm is measured beside each case, interleaved with the convolution passes over several rounds, and the
         // best of each is kept: on a shared VM a neighbour's burst can slow any single timing by 1.5×, and taking
         // the unperturbed figure of both sides is what makes their ratio repeatable.
         let plan = ConvolutionPlan(batch: 1, extent: extent, inputChannels: inputChannels, outputChannels: channels,
-                                   tileFloats: tileFloats, maximumWinogradOutputs: maximumWinogradOutputs)
+                                   tileFloats: tileFloats, unpackedSmallGemms: unpackedSmallGemms,
+                                   maximumWinogradOutputs: maximumWinogradOutputs)
         var sgemm = 0.0
         var result = (forward: 0.0, inputGradient: 0.0, weightGradient: 0.0)
         for _ in 0..<rounds {
@@ -172,10 +174,11 @@ enum ConvolutionBenchmark: Benchmark {
     static let name = "conv"
     static let summary = "Conv3D forward, input-gradient and weight-gradient GFLOP/s beside sgemm 2048²"
     static let usage = "[--threads 2] [--rounds 5] [--cases 16:16:128x128x128,64:64:32x32x32] (CIN:COUT:XxYxZ) "
-        + "[--tile-floats 524288] (im2col floats per tile and worker) [--winograd 4|2|0] (z Winograd F(4,3) where z allows, at most F(2,3), or none)"
+        + "[--tile-floats 524288] (im2col floats per tile and worker) [--winograd 4|2|0] (z Winograd F(4,3) where z allows, at most F(2,3), or none) "
+        + "[--unpacked-small-gemms 1|0] (default: whether OpenBLAS has small-matrix kernels here)"
 
     static func run(_ options: BenchOptions) throws -> Bool {
-        try options.checkOnly(["threads", "rounds", "cases", "tile-floats", "winograd"])
+        try options.checkOnly(["threads", "rounds", "cases", "tile-floats", "winograd", "unpacked-small-gemms"])
         let text = options.string("cases", default: "16:16:128x128x128,64:64:32x32x32")
         let cases = try text.split(separator: ",").map { item -> (Int, Int, Extent3) in
             let parts = item.split(separator: ":")
@@ -185,10 +188,17 @@ enum ConvolutionBenchmark: Benchmark {
             }
             return (cin, cout, extent)
         }
+        let winograd = try options.int("winograd", default: 4, atLeast: 0)
+        guard [0, 2, 4].contains(winograd) else {
+            throw BenchOptions.UsageError(message: "--winograd: \(winograd) is not 4 (F(4,3)), 2 (F(2,3)) or 0 (off)")
+        }
         runConvolutionBenchmark(threads: try options.int("threads", default: 2), cases: cases,
                                 rounds: try options.int("rounds", default: 5),
                                 tileFloats: try options.int("tile-floats", default: ConvolutionPlan.defaultTileFloats),
-                                maximumWinogradOutputs: try options.int("winograd", default: 4, atLeast: 0))
+                                maximumWinogradOutputs: winograd,
+                                unpackedSmallGemms: try options.int("unpacked-small-gemms",
+                                                                    default: BLASCoreType.runsSmallGemmsUnpacked ? 1 : 0,
+                                                                    atLeast: 0) != 0)
         return true
     }
 }

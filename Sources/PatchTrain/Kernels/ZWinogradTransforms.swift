@@ -50,14 +50,10 @@ struct ZWinogradTransforms: Sendable, Hashable {
     func inputs(_ d: UnsafePointer<Float>, width: Int, groups: Int, into u: UnsafeMutablePointer<Float>, stride: Int) {
         for j in 0..<groups {
             let from = d + outputs * j * width, to = u + j * width
-            var c = 0
-            while c + 16 <= width {
+            forEachColumnBlock(width) { c in
                 inputBlock(SixteenLanes.self, from + c, width, to + c, stride)
-                c += 16
-            }
-            while c < width {
+            } one: { c in
                 inputBlock(OneLane.self, from + c, width, to + c, stride)
-                c += 1
             }
         }
     }
@@ -68,14 +64,10 @@ struct ZWinogradTransforms: Sendable, Hashable {
                  into tile: UnsafeMutablePointer<Float>) {
         for q in 0..<groups {
             let from = m + q * channels, to = tile + outputs * q * channels
-            var c = 0
-            while c + 16 <= channels {
+            forEachColumnBlock(channels) { c in
                 outputBlock(SixteenLanes.self, from + c, stride, bias.map { $0 + c }, to + c, channels)
-                c += 16
-            }
-            while c < channels {
+            } one: { c in
                 outputBlock(OneLane.self, from + c, stride, bias.map { $0 + c }, to + c, channels)
-                c += 1
             }
         }
     }
@@ -85,15 +77,25 @@ struct ZWinogradTransforms: Sendable, Hashable {
     func gradients(_ e: UnsafePointer<Float>, channels: Int, groups: Int, into v: UnsafeMutablePointer<Float>, stride: Int) {
         for q in 0..<groups {
             let from = e + outputs * q * channels, to = v + q * channels
-            var c = 0
-            while c + 16 <= channels {
+            forEachColumnBlock(channels) { c in
                 gradientBlock(SixteenLanes.self, from + c, channels, to + c, stride)
-                c += 16
-            }
-            while c < channels {
+            } one: { c in
                 gradientBlock(OneLane.self, from + c, channels, to + c, stride)
-                c += 1
             }
+        }
+    }
+
+    /// Calls `sixteen` at each block of sixteen of `count` columns while they last, then `one` at each column left.
+    @inline(__always)
+    private func forEachColumnBlock(_ count: Int, sixteen: (Int) -> Void, one: (Int) -> Void) {
+        var c = 0
+        while c + 16 <= count {
+            sixteen(c)
+            c += 16
+        }
+        while c < count {
+            one(c)
+            c += 1
         }
     }
 
