@@ -110,9 +110,20 @@ import Testing
         let direct = try Self.infer(model, source, window: Extent3(48, 48, 32), overlap: 0)
         for (blend, mirroring) in [(BlendMode.gaussian, false), (.constant, true)] {
             let stitched = try Self.infer(model, source, window: Extent3(16, 16, 16), overlap: 0.5, blend: blend, mirroring: mirroring)
-            let worst = worstAbsoluteDifference(direct, stitched)
-            // The same per-voxel arithmetic on different tile shapes: only fp32 summation order may differ (measured 5e-7).
-            #expect(worst < 1e-5, "\(blend), mirroring \(mirroring): largest difference \(worst)")
+            // The same per-voxel arithmetic on different tile shapes, up to rounding: Winograd F(4,3) along z mixes a
+            // voxel's z neighbours into its fp32 transforms even where their weights are zero, so at a window's faces
+            // (zero padding or mirrored data, where the whole volume has other values) the result's last bits differ,
+            // and now and then an fp16 activation rounds the other way (one fp16 step is 2⁻¹¹ relative). Measured:
+            // 24 and 36 of 90 720 values differ by more than 1e-5, at most 1.3e-4, 4e-8 and 8e-8 on average (with
+            // F(2,3), whose coefficients are smaller, every value stayed within the earlier bound of 1e-5). A stitching error (a misplaced window, wrong blending weights,
+            // a bad mirror) moves whole regions by far more.
+            let differences = zip(direct, stitched).map { abs(Double($0) - Double($1)) }
+            let worst = differences.max() ?? .infinity
+            let mean = differences.reduce(0, +) / Double(differences.count)
+            let rounded = differences.filter { !($0 < 1e-5) }.count
+            let context = "\(blend), mirroring \(mirroring): largest difference \(worst), mean \(mean), \(rounded) above 1e-5"
+            #expect(worst < 1e-3 && mean < 1e-6, "\(context)")
+            #expect(rounded * 1000 <= differences.count, "\(context)")
         }
     }
 }
