@@ -31,8 +31,8 @@ extension Convolution3D {
             for r in 0..<count {
                 gatherPlaneNeighbourhoods(sources, direction: direction, firstRow: row + r, rowCount: 1,
                                           into: rowColumns)
-                transforms.inputs(rowColumns, width: width, groups: groups, into: inputs + r * groups * width,
-                                  stride: transformed)
+                transforms.transformInputs(rowColumns, width: width, groups: groups,
+                                           into: inputs + r * groups * width, stride: transformed)
             }
             for i in 0..<points {
                 if produced == 16 && plan.sixteenColumnProducts {
@@ -44,7 +44,8 @@ extension Convolution3D {
                                     c: outputs + i * products, ldc: produced)
                 }
             }
-            transforms.outputs(outputs, channels: produced, groups: q, stride: products, bias: bias, into: tile)
+            transforms.transformOutputs(outputs, channels: produced, groups: q, stride: products, bias: bias,
+                                        into: tile)
             store(tile, channels: produced, firstRow: row, rowCount: count, into: destinations, accumulate: accumulate)
         }
     }
@@ -62,7 +63,7 @@ extension Convolution3D {
                         mirrored ? weights[((plane * 3 + 2 - kz) * cin + b) * cout + a]
                                  : weights[((plane * 3 + kz) * cin + a) * cout + b]
                     }
-                    transforms.weights(tap(0), tap(1), tap(2), into: w + (plane * gathered + a) * produced + b,
+                    transforms.transformWeights(tap(0), tap(1), tap(2), into: w + (plane * gathered + a) * produced + b,
                                        stride: matrix)
                 }
             }
@@ -71,8 +72,9 @@ extension Convolution3D {
 }
 
 /// The weight gradient through the same F(m,3), transposed: with the inputs' u_i as in the forward pass and each
-/// group's m dY voxels e turned into v = A·e, the sums M_i = Σ u_iᵀ v_i give the three z taps as Gᵀ·M: m + 2 GEMMs
-/// `[9·Cin × groups]·[groups × Cout]` per tile instead of one `[3·Cout × padded voxels]·[padded voxels × 9·Cin]`.
+/// group's m dY voxels e turned into v = A·e, the sums M_i = Σ u_iᵀ v_i give the three z taps as Gᵀ·M: m + 2
+/// GEMMs `[9·Cin × groups]·[groups × Cout]` per tile instead of one
+/// `[3·Cout × padded voxels]·[padded voxels × 9·Cin]`.
 extension Convolution3D {
     func winogradWeightGradient(sources: [ActivationSource], outputGradient: ActivationTensor,
                                 weightGradient: UnsafeMutablePointer<Float>, biasGradient: UnsafeMutablePointer<Float>,
@@ -82,7 +84,8 @@ extension Convolution3D {
         let z = plan.extent.z, groups = z / transforms.outputs, points = transforms.points, matrix = width * cout
         let tiles = plan.winogradTiles(gathered: cin), tileRows = tiles.largestTile
         let transformed = tileRows * groups * width, products = tileRows * groups * cout
-        let perWorker = points * matrix + (z + 2) * width + points * transformed + points * products + tileRows * z * cout
+        let perWorker = points * matrix + (z + 2) * width + points * transformed + points * products
+            + tileRows * z * cout
         let floats = workspace.bindMemory(to: Float.self, capacity: plan.workspaceFloats)
         for worker in 0..<plan.workers { (floats + worker * perWorker).update(repeating: 0, count: points * matrix) }
         withBiasPartials(channels: cout, addingTo: biasGradient) { biasPartials in
@@ -97,10 +100,10 @@ extension Convolution3D {
                 outputGradient.read(at: row * z * cout, count: count * z * cout, into: rows)
                 for r in 0..<count {
                     gatherPlaneNeighbourhoods(sources, direction: 1, firstRow: row + r, rowCount: 1, into: rowColumns)
-                    transforms.inputs(rowColumns, width: width, groups: groups, into: inputs + r * groups * width,
-                                      stride: transformed)
+                    transforms.transformInputs(rowColumns, width: width, groups: groups,
+                                               into: inputs + r * groups * width, stride: transformed)
                 }
-                transforms.gradients(rows, channels: cout, groups: q, into: gradients, stride: products)
+                transforms.transformGradients(rows, channels: cout, groups: q, into: gradients, stride: products)
                 ChannelVectors.sums(rows, rows: count * z, channels: cout) { c, sum in bias[c] += Double(sum) }
                 for i in 0..<points {
                     if cout == 16 && plan.sixteenColumnProducts {
@@ -123,7 +126,7 @@ extension Convolution3D {
                     let g0 = weightGradient + (plane * 3 * cin + ci) * cout
                     let g1 = g0 + cin * cout, g2 = g1 + cin * cout
                     for o in 0..<cout {
-                        let (d0, d1, d2) = transforms.weightGradient(sums + o, stride: matrix)
+                        let (d0, d1, d2) = transforms.weightGradientTaps(sums + o, stride: matrix)
                         g0[o] += d0
                         g1[o] += d1
                         g2[o] += d2

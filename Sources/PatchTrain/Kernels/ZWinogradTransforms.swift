@@ -1,6 +1,6 @@
 /// The transforms of Winograd F(m,3) along z (Lavin and Gray), for m = 2 or 4 outputs per group: a group's m
-/// outputs y_k = Σ_t g_t · d_{k+t} come from `points` = m + 2 products m_i = u_i · G_i, with u = Bᵀd (the inputs),
-/// G = G·g (the three z taps) and y = Aᵀm. F(2,3) uses the points 0, ±1, ∞; F(4,3) adds ±2, so it needs half the
+/// outputs y_k = Σ_t g_t · d_{k+t} come from `points` = m + 2 products m_i = u_i · w_i, with u = Bᵀd (the inputs),
+/// w = G·g (the three z taps) and y = Aᵀm. F(2,3) uses the points 0, ±1, ∞; F(4,3) adds ±2, so it needs half the
 /// multiply-adds of the direct sum where F(2,3) needs two thirds, at the price of coefficients up to 8 (fp32
 /// transforms keep the error within the direct passes' tolerances; `WinogradConvolutionTests`).
 ///
@@ -17,7 +17,7 @@ struct ZWinogradTransforms: Sendable, Hashable {
     }
 
     /// G·(g0, g1, g2), the `points` transformed taps, to `w[i·stride]`.
-    func weights(_ g0: Float, _ g1: Float, _ g2: Float, into w: UnsafeMutablePointer<Float>, stride: Int) {
+    func transformWeights(_ g0: Float, _ g1: Float, _ g2: Float, into w: UnsafeMutablePointer<Float>, stride: Int) {
         if outputs == 2 {
             w[0] = g0
             w[stride] = (g0 + g1 + g2) * 0.5
@@ -34,7 +34,7 @@ struct ZWinogradTransforms: Sendable, Hashable {
     }
 
     /// Gᵀ·(M_0 … M_{points−1}), the three z taps' weight gradients, from the sums `m[i·stride]`.
-    func weightGradient(_ m: UnsafePointer<Float>, stride: Int) -> (Float, Float, Float) {
+    func weightGradientTaps(_ m: UnsafePointer<Float>, stride: Int) -> (Float, Float, Float) {
         let m0 = m[0], m1 = m[stride], m2 = m[2 * stride], m3 = m[3 * stride]
         if outputs == 2 {
             let half1 = 0.5 * m1, half2 = 0.5 * m2
@@ -47,7 +47,8 @@ struct ZWinogradTransforms: Sendable, Hashable {
 
     /// Bᵀd for every group of one padded z-row's 9-tap im2col `d` (`[z+2 × width]`): group j reads padded voxels
     /// m·j … m·j + m + 1 and writes its u_i to `u + i·stride + j·width`.
-    func inputs(_ d: UnsafePointer<Float>, width: Int, groups: Int, into u: UnsafeMutablePointer<Float>, stride: Int) {
+    func transformInputs(_ d: UnsafePointer<Float>, width: Int, groups: Int, into u: UnsafeMutablePointer<Float>,
+                         stride: Int) {
         for j in 0..<groups {
             let from = d + outputs * j * width, to = u + j * width
             forEachColumnBlock(width) { c in
@@ -60,8 +61,8 @@ struct ZWinogradTransforms: Sendable, Hashable {
 
     /// Aᵀm for `groups` groups of products (`m + i·stride + q·channels`), plus the bias, to the channel-last tile:
     /// group q's outputs are voxels m·q … m·q + m − 1.
-    func outputs(_ m: UnsafePointer<Float>, channels: Int, groups: Int, stride: Int, bias: UnsafePointer<Float>?,
-                 into tile: UnsafeMutablePointer<Float>) {
+    func transformOutputs(_ m: UnsafePointer<Float>, channels: Int, groups: Int, stride: Int,
+                          bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
         for q in 0..<groups {
             let from = m + q * channels, to = tile + outputs * q * channels
             forEachColumnBlock(channels) { c in
@@ -74,7 +75,8 @@ struct ZWinogradTransforms: Sendable, Hashable {
 
     /// A·e for `groups` groups of output-gradient voxels (`[groups · m × channels]`): group q's v_i to
     /// `v + i·stride + q·channels`. The weight gradient's transform, as Aᵀ is the forward pass's.
-    func gradients(_ e: UnsafePointer<Float>, channels: Int, groups: Int, into v: UnsafeMutablePointer<Float>, stride: Int) {
+    func transformGradients(_ e: UnsafePointer<Float>, channels: Int, groups: Int,
+                            into v: UnsafeMutablePointer<Float>, stride: Int) {
         for q in 0..<groups {
             let from = e + outputs * q * channels, to = v + q * channels
             forEachColumnBlock(channels) { c in
