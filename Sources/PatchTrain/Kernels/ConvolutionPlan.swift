@@ -119,7 +119,7 @@ public struct ConvolutionPlan: Sendable, Hashable {
 
     /// Transformed values per z-row and gathered column of a Winograd pass: m + 2 for each group of m voxels.
     var winogradTransformedFloatsPerRow: Int {
-        zWinograd ? (zWinogradOutputs + 2) * (extent.z / zWinogradOutputs) : 0
+        zWinogradTransforms.map { $0.points * (extent.z / $0.outputs) } ?? 0
     }
 
     /// z-rows of the largest tile of the direct 9-tap forward and weight-gradient passes.
@@ -148,12 +148,12 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Stacked weights; per worker the im2col tile of the `gathered` tensor, the GEMM's product for all three z taps
     /// and the channel-last tile of the `produced` one.
     private func dataPassWorkspaceFloats(stacksYTaps: Bool, rowsPerTile: Int, gathered: Int, produced: Int) -> Int {
-        if zWinograd && !stacksYTaps {
+        if let transforms = zWinogradTransforms, !stacksYTaps {
             // The m + 2 transformed weight matrices; per worker one row's 9-tap im2col, the tile's transformed
             // inputs and products, and the channel-last output tile.
             let r = winogradTiles(gathered: gathered).largestTile, z = extent.z, t = winogradTransformedFloatsPerRow
             let width = Self.planeTaps * gathered
-            return (zWinogradOutputs + 2) * width * produced
+            return transforms.points * width * produced
                 + workers * ((z + 2) * width + r * t * width + r * t * produced + r * z * produced)
         }
         if stacksYTaps {
@@ -168,12 +168,12 @@ public struct ConvolutionPlan: Sendable, Hashable {
     /// Per worker a weight-gradient accumulator, the input im2col tile, the output gradient stacked three times
     /// (shifted by one voxel per z tap) and the output-gradient rows in fp32.
     public var weightGradientWorkspaceFloats: Int {
-        if zWinograd {
+        if let transforms = zWinogradTransforms {
             // Per worker the m + 2 transformed sums, one row's 9-tap im2col, the tile's transformed inputs and
             // gradients, and its dY rows in fp32.
             let r = winogradTiles(gathered: inputChannels).largestTile, z = extent.z, t = winogradTransformedFloatsPerRow
             let width = Self.planeTaps * inputChannels
-            return workers * ((zWinogradOutputs + 2) * width * outputChannels + (z + 2) * width + r * t * width
+            return workers * (transforms.points * width * outputChannels + (z + 2) * width + r * t * width
                               + r * t * outputChannels + r * z * outputChannels)
         }
         let n = paddedVoxels(rowsPerTile: inputTiles.largestTile)
